@@ -1,0 +1,161 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 kerneltune.sysctl contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Expectations on sysctl values and the status of a key against one.
+
+An expectation is written in a playbook as either a scalar (the exact value;
+multi-value keys such as ``net.ipv4.ip_local_port_range`` compare token by
+token, whitespace-insensitive) or a dict with ``min`` and/or ``max``
+(integers), or ``one_of`` (a list of values).
+"""
+
+from collections import namedtuple
+
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
+    InvalidExpectationError,
+    InvalidValueError,
+)
+
+STATUSES = ('ok', 'drift', 'boot_drift', 'missing')
+_FORBIDDEN = ('\n', '\r', '\x00')
+
+Expectation = namedtuple('Expectation', 'exact minimum maximum one_of')
+
+
+def normalize_value(value, key=None):
+    """Return a value as the kernel would read it back, tokens joined by one space.
+
+    Booleans become ``1``/``0``. Raises InvalidValueError (naming ``key``) for
+    values that are not scalars or hold a line break or NUL, which could
+    inject a second assignment into a configuration file.
+    """
+    where = ' for %s' % key if key else ''
+    if isinstance(value, bool):
+        return '1' if value else '0'
+    if isinstance(value, (int, float)):
+        return str(value)
+    if not isinstance(value, str):
+        raise InvalidValueError('value %r%s must be a string or a number, not %s'
+                                % (value, where, type(value).__name__))
+    for char in _FORBIDDEN:
+        if char in value:
+            raise InvalidValueError('value %r%s contains a line break or NUL character' % (value, where))
+    return ' '.join(value.split())
+
+
+def _integer(value, key, what):
+    if isinstance(value, bool):
+        raise InvalidExpectationError('%s of %s must be an integer, not a boolean' % (what, key))
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise InvalidExpectationError('%s of %s must be an integer, got %r' % (what, key, value))
+
+
+def parse_expectation(key, desired):
+    """Return the Expectation for ``desired``, or raise InvalidExpectationError naming the key."""
+    if isinstance(desired, dict):
+        unknown = sorted(set(desired) - set(('min', 'max', 'one_of')))
+        if unknown:
+            raise InvalidExpectationError('expectation of %s has unknown field(s) %s; use min, max or one_of'
+                                          % (key, ', '.join(map(str, unknown))))
+        if not desired:
+            raise InvalidExpectationError('expectation of %s is an empty dict; use min, max or one_of' % key)
+        if 'one_of' in desired:
+            if len(desired) > 1:
+                raise InvalidExpectationError('expectation of %s: one_of cannot be combined with min or max' % key)
+            choices = desired['one_of']
+            if not isinstance(choices, (list, tuple)) or not choices:
+                raise InvalidExpectationError('one_of of %s must be a non-empty list' % key)
+            try:
+                values = tuple(normalize_value(choice, key) for choice in choices)
+            except InvalidValueError as exc:
+                raise InvalidExpectationError(str(exc))
+            return Expectation(None, None, None, values)
+        minimum = _integer(desired['min'], key, 'min') if 'min' in desired else None
+        maximum = _integer(desired['max'], key, 'max') if 'max' in desired else None
+        if minimum is not None and maximum is not None and minimum > maximum:
+            raise InvalidExpectationError('expectation of %s: min %d is greater than max %d' % (key, minimum, maximum))
+        return Expectation(None, minimum, maximum, None)
+    try:
+        exact = normalize_value(desired, key)
+    except InvalidValueError as exc:
+        raise InvalidExpectationError(str(exc))
+    if not exact:
+        raise InvalidExpectationError('expected value of %s is empty' % key)
+    return Expectation(exact, None, None, None)
+
+
+def describe(expectation):
+    """Return an expectation in the form a user wrote it (a string, or a min/max/one_of dict)."""
+    if expectation.exact is not None:
+        return expectation.exact
+    if expectation.one_of is not None:
+        return {'one_of': list(expectation.one_of)}
+    described = {}
+    if expectation.minimum is not None:
+        described['min'] = expectation.minimum
+    if expectation.maximum is not None:
+        described['max'] = expectation.maximum
+    return described
+
+
+def meets(expectation, value):
+    """True when a value read from the kernel or a file satisfies the expectation."""
+    if value is None:
+        return False
+    value = ' '.join(value.split())
+    if expectation.exact is not None:
+        return value == expectation.exact
+    if expectation.one_of is not None:
+        return value in expectation.one_of
+    try:
+        number = int(value)
+    except ValueError:
+        return False
+    if expectation.minimum is not None and number < expectation.minimum:
+        return False
+    if expectation.maximum is not None and number > expectation.maximum:
+        return False
+    return True
+
+
+def target_value(expectation, live):
+    """Return the value a host should get: the live one when it already satisfies, else the bound."""
+    if meets(expectation, live):
+        return ' '.join(live.split())
+    if expectation.exact is not None:
+        return expectation.exact
+    if expectation.one_of is not None:
+        return expectation.one_of[0]
+    if expectation.minimum is not None:
+        number = None
+        try:
+            number = int(live) if live is not None else None
+        except ValueError:
+            number = None
+        if number is None or number < expectation.minimum:
+            return str(expectation.minimum)
+    return str(expectation.maximum)
+
+
+def key_status(expectation, live, boot):
+    """Return the status of a key: ok, drift, boot_drift or missing.
+
+    ``live`` is None when the key does not exist here; ``boot`` is None when
+    no configuration file persists the key.
+    """
+    if live is None:
+        return 'missing'
+    if not meets(expectation, live):
+        return 'drift'
+    if not meets(expectation, boot):
+        return 'boot_drift'
+    return 'ok'
+
+
+def same_value(left, right):
+    """Whitespace-insensitive equality of two values (None equals only None)."""
+    if left is None or right is None:
+        return left is right
+    return left.split() == right.split()

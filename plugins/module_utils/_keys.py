@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 kerneltune.sysctl contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Sysctl key handling: sysctl.d(5) separators, validation, /proc/sys paths.
+
+A key names a file under /proc/sys. sysctl.d(5) allows ``.`` or ``/`` as
+separators: if the first separator is ``/``, the remaining dots are literal
+(``net/ipv4/conf/eth0.100/rp_filter``); if it is ``.``, dots and slashes are
+interchanged (``net.ipv4.conf.eth0/100.rp_filter``). The canonical form used
+in every result of this collection is the dotted one, as ``sysctl -a`` prints.
+"""
+
+import os
+import re
+from fnmatch import fnmatchcase
+
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import InvalidKeyError
+
+PROC_SYS = '/proc/sys'
+
+# One path component: letters, digits and the characters interface and
+# device names use. Dots are allowed inside a component (eth0.100) but a
+# component may not be "." or "..". No whitespace, no "=", no control chars.
+_COMPONENT = re.compile(r'^[A-Za-z0-9_@:+.-]+$')
+_GLOB_COMPONENT = re.compile(r'^[A-Za-z0-9_@:+.*?!\[\]-]+$')
+_GLOB_CHARS = re.compile(r'[*?\[]')
+MAX_KEY_LENGTH = 256
+
+
+def split_key(raw, allow_glob=False):
+    """Return the list of /proc/sys path components of a key.
+
+    ``raw`` may use either separator form of sysctl.d(5). Raises
+    InvalidKeyError naming the key when it is empty, absolute, has an
+    empty, ``.`` or ``..`` component, or a character outside the allowed set.
+    """
+    if not isinstance(raw, str):
+        raise InvalidKeyError('sysctl key %r must be a string' % (raw,))
+    key = raw.strip()
+    if not key:
+        raise InvalidKeyError('empty sysctl key')
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidKeyError('sysctl key %r is longer than %d characters' % (key[:40] + '...', MAX_KEY_LENGTH))
+    if key.startswith('/') or key.startswith('.'):
+        raise InvalidKeyError('sysctl key %r must not start with a separator (no absolute paths)' % key)
+    slash = key.find('/')
+    dot = key.find('.')
+    if slash != -1 and (dot == -1 or slash < dot):
+        parts = key.split('/')
+    else:
+        parts = [part.replace('/', '.') for part in key.split('.')]
+    pattern = _GLOB_COMPONENT if allow_glob else _COMPONENT
+    for part in parts:
+        if part in ('', '.', '..'):
+            raise InvalidKeyError('sysctl key %r has an empty, "." or ".." component' % key)
+        if not pattern.match(part):
+            bad = sorted(set(c for c in part if not pattern.match(c)))
+            raise InvalidKeyError('sysctl key %r contains characters not allowed in a sysctl key: %s'
+                                  % (key, ' '.join(repr(c) for c in bad)))
+    if len(parts) < 2:
+        raise InvalidKeyError('sysctl key %r has no separator: a key looks like "net.core.somaxconn"' % key)
+    return parts
+
+
+def join_key(parts):
+    """Return the canonical dotted form of path components (dots inside a component become ``/``)."""
+    return '.'.join(part.replace('.', '/') for part in parts)
+
+
+def normalize_key(raw, allow_glob=False):
+    """Return the canonical dotted form of a key written in either sysctl.d(5) form."""
+    return join_key(split_key(raw, allow_glob=allow_glob))
+
+
+def is_glob(key):
+    """True when a (canonical) key contains glob characters."""
+    return bool(_GLOB_CHARS.search(key))
+
+
+def glob_matches(pattern, key):
+    """True when a canonical glob pattern matches a canonical key, component by component."""
+    pattern_parts = split_key(pattern, allow_glob=True)
+    key_parts = split_key(key)
+    if len(pattern_parts) != len(key_parts):
+        return False
+    return all(fnmatchcase(k, p) for p, k in zip(pattern_parts, key_parts))
+
+
+def proc_path(key, root=PROC_SYS):
+    """Return the file under ``root`` (default /proc/sys) that holds a key.
+
+    The path is built from validated components only, and checked to stay
+    under ``root`` after normalisation.
+    """
+    parts = split_key(key)
+    path = os.path.join(root, *parts)
+    real_root = os.path.normpath(root)
+    if os.path.commonpath([real_root, os.path.normpath(path)]) != real_root:
+        raise InvalidKeyError('sysctl key %r resolves outside %s' % (key, root))
+    return path

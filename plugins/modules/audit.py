@@ -1,0 +1,233 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 kerneltune.sysctl contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r'''
+---
+module: audit
+short_description: Audit sysctl keys, live and at next boot, against a profile
+version_added: 0.1.0
+description:
+  - For each sysctl key of O(expect), reads the value the kernel has now from C(/proc/sys) and predicts the
+    value the next boot will apply, and from which file and line, by resolving the host's sysctl configuration
+    exactly as its boot-time applier does.
+  - Reports per key whether both meet the expectation, and whether the live value is still at a O(baseline),
+    for example the defaults of the Alibaba Cloud ECS image.
+  - Read-only. Never reports a change, and behaves the same in check mode.
+  - "Boot resolution: files named C(*.conf) in C(/etc/sysctl.d), C(/run/sysctl.d), C(/usr/local/lib/sysctl.d),
+    C(/usr/lib/sysctl.d) and C(/lib/sysctl.d); the first file of a given name masks the same name in later
+    directories (a symlink to C(/dev/null) masks it); files apply in order of file name; the last explicit
+    assignment of a key wins; an explicit assignment beats any glob; C(-key) alone excludes a key from globs."
+  - "The procps applier (C(sysctl --system)) then applies C(/etc/sysctl.conf) B(last), so a value there undoes a
+    drop-in in C(/etc/sysctl.d). systemd-sysctl reads it only through the C(99-sysctl.conf) symlink most
+    distributions ship, except RHEL/CentOS 7's patched systemd, which reads it last too."
+  - One module run per host whatever the number of keys; no process is started per key.
+author:
+  - kerneltune.sysctl contributors
+options:
+  expect:
+    description:
+      - Keys to audit, mapped to what each should be.
+      - A key is written dotted (C(net.ipv4.tcp_max_tw_buckets)) or with C(/) separators as sysctl.d(5) allows
+        (C(net/ipv4/conf/eth0.100/rp_filter)). Results always use the dotted form, where a dot inside a path
+        component is shown as C(/) (C(net.ipv4.conf.eth0/100.rp_filter)), as C(sysctl -a) prints it.
+      - A scalar value is the exact value. Multi-value keys such as C(net.ipv4.ip_local_port_range) compare token
+        by token, so C("1024 65000") matches the kernel's C(1024<TAB>65000). Booleans mean C(1) and C(0).
+      - A dict with C(min) and/or C(max) (integers, inclusive) accepts any value in range; use C(min) so a host
+        that already has more is never reported as drifting.
+      - A dict with C(one_of) (a list) accepts any of its values.
+    type: dict
+    required: true
+  baseline:
+    description:
+      - Keys mapped to a reference value, typically the image defaults a fleet started from.
+      - Each result then says in RV(sysctl.key.at_baseline) whether the live value still equals it.
+      - Keys of O(baseline) that are not in O(expect) are ignored.
+    type: dict
+    default: {}
+  fail_on_drift:
+    description:
+      - Fail the task when any key's status is not C(ok). The results are returned either way.
+    type: bool
+    default: false
+  boot_applier:
+    description:
+      - Which boot-time applier to model.
+      - V(auto) picks V(systemd) when systemd runs as init and ships C(systemd-sysctl), V(systemd_rhel7) for that
+        on RHEL-family 7, and V(procps) (C(sysctl --system)) otherwise, for example in containers or under SysV init.
+    type: str
+    choices: [auto, procps, systemd, systemd_rhel7]
+    default: auto
+attributes:
+  check_mode:
+    support: full
+    description: Read-only; check mode returns the same results.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is nothing to diff.
+  platform:
+    platforms: posix
+    description: Linux hosts with C(/proc/sys).
+notes:
+  - C(net.*) keys are per network namespace; inside a container the module reads the container's own values.
+    C(vm.*), C(kernel.*) and C(fs.*) keys are host-wide.
+  - Lines of configuration files that are not assignments are returned in RV(problems) with file and line, and
+    shown as warnings; they never make the module fail.
+seealso:
+  - name: sysctl.d(5)
+    description: Configuration files of systemd-sysctl and procps C(sysctl --system).
+    link: https://man7.org/linux/man-pages/man5/sysctl.d.5.html
+'''
+
+EXAMPLES = r'''
+- name: Audit the TIME_WAIT and SYN backlog limits against the Alibaba Cloud image defaults
+  kerneltune.sysctl.audit:
+    expect:
+      net.ipv4.tcp_max_tw_buckets: {min: 262144}
+      net.ipv4.tcp_max_syn_backlog: {min: 8192}
+      net.core.somaxconn: {min: 8192}
+      net.ipv4.tcp_syncookies: 1
+      net.ipv4.ip_local_port_range: "1024 65000"
+    baseline:
+      net.ipv4.tcp_max_tw_buckets: 5000
+      net.ipv4.tcp_max_syn_backlog: 1024
+  register: kt_audit
+
+- name: Show keys that are not ok
+  ansible.builtin.debug:
+    msg: "{{ item.key }}: {{ item.value.status }} (live {{ item.value.live }}, boot {{ item.value.boot }})"
+  loop: "{{ kt_audit.sysctl | dict2items | rejectattr('value.status', 'equalto', 'ok') }}"
+
+- name: Gate a CI job on drift, modelling RHEL/CentOS 7's systemd
+  kerneltune.sysctl.audit:
+    expect:
+      net.ipv4.tcp_max_tw_buckets: {min: 262144}
+    boot_applier: systemd_rhel7
+    fail_on_drift: true
+'''
+
+RETURN = r'''
+sysctl:
+  description:
+    - One entry per key of O(expect), by dotted key.
+    - RV(sysctl.key.status) is V(ok) when the live value and the value the next boot applies both meet the
+      expectation; V(drift) when the live value does not; V(boot_drift) when the live value does but the next boot
+      would apply another value, or nothing persists it (a C(sysctl -w) by hand that a reboot undoes); V(missing)
+      when the key does not exist on this kernel or in this network namespace.
+  returned: always
+  type: dict
+  contains:
+    key:
+      description: Results for one key (the dictionary key is the dotted sysctl key).
+      type: dict
+      contains:
+        live:
+          description: The value in C(/proc/sys) now, as the kernel prints it; null when the key is missing.
+          type: str
+          sample: "5000"
+        boot:
+          description: The value the next boot applies; null when no configuration file sets the key.
+          type: str
+          sample: "5000"
+        boot_source:
+          description: C(file:line) of the assignment the next boot applies, or null.
+          type: str
+          sample: /etc/sysctl.conf:12
+        expected:
+          description: The expectation, normalised (a string, or a dict with min/max or one_of).
+          type: raw
+          sample: {min: 262144}
+        baseline:
+          description: The baseline value, or null when O(baseline) has none for this key.
+          type: str
+          sample: "5000"
+        at_baseline:
+          description: Whether the live value equals the baseline; null without a baseline or a live value.
+          type: bool
+          sample: true
+        status:
+          description: One of V(ok), V(drift), V(boot_drift), V(missing).
+          type: str
+          sample: drift
+  sample:
+    net.ipv4.tcp_max_tw_buckets:
+      live: "5000"
+      boot: "5000"
+      boot_source: /etc/sysctl.conf:12
+      expected: {min: 262144}
+      baseline: "5000"
+      at_baseline: true
+      status: drift
+summary:
+  description: Number of keys per status, and how many are still at their baseline.
+  returned: always
+  type: dict
+  sample: {ok: 3, drift: 2, boot_drift: 1, missing: 0, at_baseline: 2}
+boot_applier:
+  description: The boot applier modelled, detected or given in O(boot_applier).
+  returned: always
+  type: str
+  sample: procps
+boot_files:
+  description: The configuration files the boot applier reads, in the order it applies them.
+  returned: always
+  type: list
+  elements: str
+  sample: [/etc/sysctl.d/90-kerneltune.conf, /usr/lib/sysctl.d/50-pid-max.conf, /etc/sysctl.conf]
+problems:
+  description: Lines of configuration files the applier cannot use, and files it cannot read.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{file: /etc/sysctl.d/10-a.conf, line: 7, text: "garbage", reason: 'not an assignment (no "=")'}]
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import audit, prepare
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
+    conf_files,
+    host_applier,
+    read_assignments,
+    read_live,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            expect=dict(type='dict', required=True),
+            baseline=dict(type='dict', default={}),
+            fail_on_drift=dict(type='bool', default=False),
+            boot_applier=dict(type='str', default='auto', choices=['auto', 'procps', 'systemd', 'systemd_rhel7']),
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        expectations, baselines = prepare(module.params['expect'], module.params['baseline'])
+        applier = module.params['boot_applier']
+        if applier == 'auto':
+            applier = host_applier()
+        files = conf_files(applier)
+        assignments, problems = read_assignments(files)
+        live = dict((key, read_live(key)) for key in expectations)
+        results, summary = audit(expectations, baselines, live, assignments)
+    except SysctlError as exc:
+        module.fail_json(msg=str(exc))
+
+    problem_list = [dict(file=p.source, line=p.line, text=p.text, reason=p.reason) for p in problems]
+    for problem in problem_list:
+        module.warn('%s:%d: %s' % (problem['file'], problem['line'], problem['reason']))
+    outcome = dict(changed=False, sysctl=results, summary=summary, boot_applier=applier,
+                   boot_files=files, problems=problem_list)
+    not_ok = sorted(key for key, result in results.items() if result['status'] != 'ok')
+    if module.params['fail_on_drift'] and not_ok:
+        module.fail_json(msg='sysctl keys not ok: %s' % ', '.join(
+            '%s (%s)' % (key, results[key]['status']) for key in not_ok), **outcome)
+    module.exit_json(**outcome)
+
+
+if __name__ == '__main__':
+    main()
