@@ -1,0 +1,122 @@
+"""Drive real containers and real Ansible runs for the kernel tests.
+
+Containers come from tests/containers (one image, one PID 1 script): each
+has its own network namespace and host-wide /proc/sys trees read-only.
+Modules run through ansible-playbook's containers.podman connection, as a
+user would run them.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
+CONTAINERS = os.path.join(REPO, 'tests', 'containers')
+BIN = os.path.dirname(sys.executable)
+
+
+def _env():
+    env = dict(os.environ)
+    env['LC_ALL'] = 'C.UTF-8'  # ansible-core needs a UTF-8 locale; C otherwise
+    env['CONTAINERS_CONF'] = os.path.join(CONTAINERS, 'containers.conf')
+    env.setdefault('ANSIBLE_COLLECTIONS_PATH', os.path.join(REPO, '.build', 'collections'))
+    env['ANSIBLE_HOST_KEY_CHECKING'] = 'False'
+    env['ANSIBLE_NOCOLOR'] = '1'
+    env['ANSIBLE_RETRY_FILES_ENABLED'] = 'False'
+    return env
+
+
+def run(*argv, **kwargs):
+    """Run a command without a shell; return CompletedProcess (text)."""
+    check = kwargs.pop('check', True)
+    result = subprocess.run(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True, env=_env(), **kwargs)
+    if check and result.returncode != 0:
+        raise AssertionError('%s failed (%d):\n%s\n%s' % (' '.join(argv), result.returncode,
+                                                         result.stdout[-4000:], result.stderr[-4000:]))
+    return result
+
+
+def start_container(name, flavour='alibaba'):
+    run('bash', os.path.join(CONTAINERS, 'start.sh'), name, flavour)
+    return name
+
+
+def remove_container(name):
+    run('podman', 'rm', '-f', '-t', '0', name, check=False)
+
+
+def sh(container, script, check=True):
+    """Run a POSIX shell script inside the container (script is ours, never user data)."""
+    return run('podman', 'exec', container, '/bin/sh', '-c', script, check=check)
+
+
+def read_sysctl(container, keys):
+    """Read keys from /proc/sys in the container, by path, as the kernel prints them."""
+    from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import split_key
+    values = {}
+    for key in keys:
+        path = '/proc/sys/' + '/'.join(split_key(key))
+        result = run('podman', 'exec', container, 'cat', path, check=False)
+        values[key] = result.stdout.rstrip('\n') if result.returncode == 0 else None
+    return values
+
+
+def write_sysctl(container, values):
+    from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import split_key
+    for key, value in values.items():
+        path = '/proc/sys/' + '/'.join(split_key(key))
+        run('podman', 'exec', container, '/bin/sh', '-c', 'printf "%s\\n" "$1" > "$2"', 'w', str(value), path)
+
+
+def inventory(hosts, extra=''):
+    """Write an INI inventory of containers; return its path."""
+    handle = tempfile.NamedTemporaryFile('w', suffix='.ini', delete=False)
+    with handle:
+        handle.write('[fleet]\n')
+        for host in hosts:
+            handle.write('%s ansible_connection=containers.podman.podman '
+                         'ansible_python_interpreter=/usr/bin/python3\n' % host)
+        handle.write(extra)
+    return handle.name
+
+
+def playbook(path, inventory_path, extra_vars=None, check=False, diff=False, expect_rc=0):
+    """Run ansible-playbook; return (rc, stdout, stderr)."""
+    argv = [os.path.join(BIN, 'ansible-playbook'), '-i', inventory_path, path]
+    if extra_vars is not None:
+        argv += ['-e', json.dumps(extra_vars)]
+    if check:
+        argv.append('--check')
+    if diff:
+        argv.append('--diff')
+    result = run(*argv, check=False)
+    if expect_rc is not None and result.returncode != expect_rc:
+        raise AssertionError('ansible-playbook %s: rc %d, expected %d\n%s\n%s'
+                             % (path, result.returncode, expect_rc, result.stdout[-6000:], result.stderr[-3000:]))
+    return result.returncode, result.stdout, result.stderr
+
+
+def module(container, name, args, check=False, expect_failed=False):
+    """Run one module on one container; return its result dict."""
+    play = [{
+        'hosts': container, 'gather_facts': False,
+        'tasks': [{'name': 'run', name: args, 'register': 'kt_result', 'ignore_errors': True},
+                  {'name': 'save', 'delegate_to': 'localhost',
+                   'ansible.builtin.copy': {'content': '{{ kt_result | to_json }}', 'dest': '{{ kt_out }}'},
+                   'check_mode': False}],
+    }]
+    workdir = tempfile.mkdtemp(prefix='kt-module-')
+    play_path = os.path.join(workdir, 'play.yml')
+    out = os.path.join(workdir, 'result.json')
+    with open(play_path, 'w') as handle:
+        json.dump(play, handle)
+    inv = inventory([container], extra='[local]\nlocalhost ansible_connection=local ansible_python_interpreter=%s\n'
+                    % sys.executable)
+    playbook(play_path, inv, extra_vars={'kt_out': out}, check=check)
+    with open(out) as handle:
+        result = json.load(handle)
+    assert bool(result.get('failed')) == expect_failed, result
+    return result

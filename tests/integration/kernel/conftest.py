@@ -1,0 +1,12 @@
+import pytest
+
+import _harness
+
+
+@pytest.fixture(scope='module')
+def alibaba_host(request):
+    """An Alibaba-like container (the image's sysctl.conf, its net.* values live), one per test module."""
+    name = 'kt-it-%s' % request.module.__name__.replace('_', '-')
+    _harness.start_container(name, 'alibaba')
+    yield name
+    _harness.remove_container(name)
