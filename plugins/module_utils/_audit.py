@@ -18,18 +18,26 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import 
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import InvalidKeyError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import is_glob, normalize_key
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import profile_values
 
 
 def _canonical_keys(mapping, what):
     result = {}
     for raw, value in mapping.items():
-        key = normalize_key(raw)
-        if is_glob(key):
+        if is_glob(normalize_key(raw, allow_glob=True)):
             raise InvalidKeyError('%s key %r: globs are not allowed, name each key' % (what, raw))
+        key = normalize_key(raw)
         if key in result:
             raise InvalidKeyError('%s names %s twice (written as %r and another form)' % (what, key, raw))
         result[key] = value
     return result
+
+
+def merge(profile_name, overrides):
+    """Return a profile's values with ``overrides`` on top, keys canonical (either may be empty)."""
+    merged = _canonical_keys(profile_values(profile_name), 'profile') if profile_name else {}
+    merged.update(_canonical_keys(overrides or {}, 'settings'))
+    return merged
 
 
 def prepare(expect, baseline=None):

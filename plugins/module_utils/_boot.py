@@ -49,7 +49,7 @@ def order_conf_files(listing):
     chosen = {}
     for directory, names in listing:
         for name in names:
-            if len(name) <= len('.conf') or not name.endswith('.conf') or name in chosen:
+            if name.startswith('.') or len(name) <= len('.conf') or not name.endswith('.conf') or name in chosen:
                 continue
             chosen[name] = directory.rstrip('/') + '/' + name
     return [chosen[name] for name in sorted(chosen)]
@@ -71,8 +71,10 @@ def detect_applier(init_comm, systemd_sysctl_present, os_id, os_version_id):
     """
     if init_comm != 'systemd' or not systemd_sysctl_present:
         return 'procps'
-    rhel_family = ('rhel', 'centos', 'ol', 'scientific', 'alinux', 'aliyun')
-    if os_id in rhel_family and (os_version_id or '').split('.')[0] == '7':
+    rhel_family = ('rhel', 'centos', 'ol', 'scientific')
+    major = (os_version_id or '').split('.')[0]
+    # Alibaba Cloud Linux 2 is built on CentOS 7 and ships its systemd 219.
+    if (os_id in rhel_family and major == '7') or (os_id == 'alinux' and major == '2'):
         return 'systemd_rhel7'
     return 'systemd'
 

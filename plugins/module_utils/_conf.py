@@ -26,7 +26,10 @@ def parse_conf(text, source):
     """Return ``(assignments, problems)`` for the text of one configuration file."""
     assignments = []
     problems = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # Only "\n" ends a line for procps and systemd-sysctl (not form feeds,
+    # vertical tabs or Unicode separators, which str.splitlines() would split on).
+    for number, raw in enumerate(text.split('\n'), start=1):
+        raw = raw.rstrip('\r')
         line = raw.strip()
         if not line or line[0] in '#;':
             continue

@@ -47,27 +47,38 @@ def read_live(key, root=PROC_SYS):
         raise SysctlError('cannot read %s from %s: %s' % (key, path, exc.strerror or exc))
 
 
-def conf_files(applier, dirs=SYSCTL_D_DIRS, sysctl_conf=SYSCTL_CONF):
-    """Return the configuration files the applier reads, in application order."""
+def conf_files(applier, dirs=SYSCTL_D_DIRS, sysctl_conf=SYSCTL_CONF, planned=None):
+    """Return the configuration files the applier reads, in application order.
+
+    ``planned`` is a file about to be written: it takes its place in the
+    order as if it existed already.
+    """
     listing = []
     for directory in dirs:
         try:
-            listing.append((directory, os.listdir(directory)))
+            names = os.listdir(directory)
         except (IOError, OSError):
-            continue
+            names = []
+        if planned and os.path.dirname(planned) == directory:
+            names.append(os.path.basename(planned))
+        listing.append((directory, names))
     files = order_conf_files(listing)
     if reads_sysctl_conf_last(applier) and os.path.isfile(sysctl_conf):
         files.append(sysctl_conf)
     return files
 
 
-def read_assignments(files):
-    """Return ``(assignments, problems)`` of all files, in order; unreadable files are problems."""
+def read_assignments(files, texts=None):
+    """Return ``(assignments, problems)`` of all files, in order; unreadable files are problems.
+
+    ``texts`` maps a path to the text to use instead of reading it (a planned file).
+    """
     assignments = []
     problems = []
+    texts = texts or {}
     for path in files:
         try:
-            text = read_text(path)
+            text = texts[path] if path in texts else read_text(path)
         except (IOError, OSError) as exc:
             problems.append(Problem(path, 0, '', 'cannot read: %s' % (exc.strerror or exc)))
             continue

@@ -21,8 +21,8 @@ PROC_SYS = '/proc/sys'
 # One path component: letters, digits and the characters interface and
 # device names use. Dots are allowed inside a component (eth0.100) but a
 # component may not be "." or "..". No whitespace, no "=", no control chars.
-_COMPONENT = re.compile(r'^[A-Za-z0-9_@:+.-]+$')
-_GLOB_COMPONENT = re.compile(r'^[A-Za-z0-9_@:+.*?!\[\]-]+$')
+_COMPONENT = re.compile(r'^[A-Za-z0-9_@:+.-]+\Z')
+_GLOB_COMPONENT = re.compile(r'^[A-Za-z0-9_@:+.*?!\[\]-]+\Z')
 _GLOB_CHARS = re.compile(r'[*?\[]')
 MAX_KEY_LENGTH = 256
 
@@ -43,6 +43,8 @@ def split_key(raw, allow_glob=False):
         raise InvalidKeyError('sysctl key %r is longer than %d characters' % (key[:40] + '...', MAX_KEY_LENGTH))
     if key.startswith('/') or key.startswith('.'):
         raise InvalidKeyError('sysctl key %r must not start with a separator (no absolute paths)' % key)
+    if key.startswith('-'):
+        raise InvalidKeyError('sysctl key %r must not start with "-" (in a file that means: ignore failure)' % key)
     slash = key.find('/')
     dot = key.find('.')
     if slash != -1 and (dot == -1 or slash < dot):

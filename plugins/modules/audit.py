@@ -24,7 +24,7 @@ description:
     distributions ship, except RHEL/CentOS 7's patched systemd, which reads it last too."
   - One module run per host whatever the number of keys; no process is started per key.
 author:
-  - kerneltune.sysctl contributors
+  - kerneltune.sysctl contributors (@kerneltune)
 options:
   expect:
     description:
@@ -67,6 +67,7 @@ attributes:
     support: none
     description: Nothing changes, so there is nothing to diff.
   platform:
+    support: full
     platforms: posix
     description: Linux hosts with C(/proc/sys).
 notes:

@@ -32,10 +32,10 @@ def run(*argv, **kwargs):
     """Run a command without a shell; return CompletedProcess (text)."""
     check = kwargs.pop('check', True)
     result = subprocess.run(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            universal_newlines=True, env=_env(), **kwargs)
+                            universal_newlines=True, env=_env(), check=False, **kwargs)
     if check and result.returncode != 0:
-        raise AssertionError('%s failed (%d):\n%s\n%s' % (' '.join(argv), result.returncode,
-                                                         result.stdout[-4000:], result.stderr[-4000:]))
+        raise AssertionError('%s failed (%d):\n%s\n%s'
+                             % (' '.join(argv), result.returncode, result.stdout[-4000:], result.stderr[-4000:]))
     return result
 
 

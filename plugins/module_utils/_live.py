@@ -1,0 +1,79 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 kerneltune.sysctl contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Write live values to /proc/sys, all or nothing; know what a container may write."""
+
+import difflib
+import os
+
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import KernelRejectedError, UnknownKeyError
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import PROC_SYS, join_key, proc_path
+
+# Keys under these trees belong to the network namespace; everything else
+# (vm, kernel, fs, ...) is host-wide and a container must not write it.
+NAMESPACED_PREFIXES = ('net.',)
+
+
+def is_namespaced(key):
+    return key.startswith(NAMESPACED_PREFIXES)
+
+
+def in_container(root='/'):
+    """True inside a Podman/Docker/LXC/systemd-nspawn container."""
+    for marker in ('run/.containerenv', '.dockerenv'):
+        if os.path.exists(os.path.join(root, marker)):
+            return True
+    try:
+        with open(os.path.join(root, 'proc/1/environ'), 'rb') as handle:
+            return any(item.startswith(b'container=') for item in handle.read().split(b'\0'))
+    except (IOError, OSError):
+        return False
+
+
+def write_live(key, value, root=PROC_SYS):
+    """Write one value; raise KernelRejectedError naming the key and the kernel's reason."""
+    path = proc_path(key, root)
+    try:
+        with open(path, 'w') as handle:
+            handle.write('%s\n' % value)
+    except (IOError, OSError) as exc:
+        reason = exc.strerror or str(exc)
+        raise KernelRejectedError('the kernel rejected %s = %s: %s' % (key, value, reason), key=key, reason=reason)
+
+
+def apply_all(changes, previous, root=PROC_SYS, writer=write_live):
+    """Write ``changes`` ({key: value}) in key order; on any failure restore the keys already written.
+
+    ``previous`` holds the values read before. Re-raises the first
+    KernelRejectedError once the earlier writes are undone.
+    """
+    written = []
+    try:
+        for key in sorted(changes):
+            writer(key, changes[key], root)
+            written.append(key)
+    except KernelRejectedError:
+        for key in reversed(written):
+            try:
+                writer(key, previous[key], root)
+            except KernelRejectedError:
+                pass
+        raise
+
+
+def all_keys(root=PROC_SYS):
+    """Every key under ``root``, dotted (used only to suggest a correction)."""
+    keys = []
+    for directory, _dirs, files in os.walk(root):
+        relative = os.path.relpath(directory, root)
+        parts = [] if relative == '.' else relative.split(os.sep)
+        keys.extend(join_key(parts + [name]) for name in files)
+    return keys
+
+
+def unknown_key_error(key, root=PROC_SYS):
+    """Return an UnknownKeyError for ``key`` with up to three close existing keys."""
+    close = difflib.get_close_matches(key, all_keys(root), n=3, cutoff=0.8)
+    hint = '; did you mean %s?' % ' or '.join(close) if close else ''
+    return UnknownKeyError('unknown sysctl key %s: this kernel has no %s%s' % (key, proc_path(key, root), hint),
+                           key=key, suggestions=close)

@@ -1,0 +1,80 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 kerneltune.sysctl contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Plan a tuning change: the drop-in's text, and the lines that would undo it.
+
+All functions are pure: they take what was read from the host and return
+what should be written.
+"""
+
+from collections import namedtuple
+
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import parse_conf
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import same_value, target_value
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
+
+# A line of another file, applied after the drop-in, that sets a managed key
+# to another value (or excludes it): the next boot would undo the tuning.
+Shadow = namedtuple('Shadow', 'key source line text value')
+
+DISABLED_MARK = 'disabled by kerneltune.sysctl, see'
+
+
+def targets(expectations, live_values):
+    """Return ``{key: value}``: what each key gets (the live value when it already satisfies, else the bound)."""
+    return dict((key, target_value(expectation, live_values.get(key)))
+                for key, expectation in expectations.items())
+
+
+def render_dropin(values, reasons, header_lines):
+    """Return the drop-in text: header comment, then each key (sorted) under its reason."""
+    lines = ['# ' + line if line else '#' for line in header_lines]
+    for key in sorted(values):
+        lines.append('')
+        reason = ' '.join((reasons.get(key) or '').split())
+        if reason:
+            lines.append('# ' + reason)
+        lines.append('%s = %s' % (key, values[key]))
+    return '\n'.join(lines) + '\n'
+
+
+def check_rendered(text, values, source):
+    """Parse a rendered drop-in back; raise SysctlError unless it sets exactly ``values``."""
+    assignments, problems = parse_conf(text, source)
+    if problems:
+        problem = problems[0]
+        raise SysctlError('refusing to write %s: line %d would not parse (%s)' % (source, problem.line, problem.reason))
+    parsed = dict((item.key, item.value) for item in assignments)
+    if parsed != dict((key, str(value)) for key, value in values.items()) or len(assignments) != len(values):
+        raise SysctlError('refusing to write %s: it would not set exactly the managed keys' % source)
+
+
+def find_shadows(ordered_assignments, dropin_path, values):
+    """Return the Shadow lines applied after the drop-in that set a managed key to another value.
+
+    ``ordered_assignments`` are all assignments in application order, with
+    the drop-in's own assignments in their place (``source == dropin_path``).
+    Globs never shadow: an explicit assignment beats them.
+    """
+    shadows = []
+    seen_dropin = False
+    for item in ordered_assignments:
+        if item.source == dropin_path:
+            seen_dropin = True
+            continue
+        if not seen_dropin or item.is_glob or item.key not in values:
+            continue
+        if item.value is None or not same_value(item.value, str(values[item.key])):
+            shadows.append(Shadow(item.key, item.source, item.line, None, item.value))
+    return shadows
+
+
+def comment_out(text, line_numbers, dropin_path):
+    """Return ``text`` with the given 1-based lines commented out, line endings kept."""
+    lines = text.splitlines(True)
+    for number in sorted(set(line_numbers)):
+        original = lines[number - 1]
+        body = original.rstrip('\r\n')
+        ending = original[len(body):]
+        lines[number - 1] = '# %s  # %s %s%s' % (body, DISABLED_MARK, dropin_path, ending)
+    return ''.join(lines)

@@ -1,0 +1,305 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 kerneltune.sysctl contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import (
+    STATUSES,
+    Expectation,
+    describe,
+    key_status,
+    meets,
+    normalize_value,
+    parse_expectation,
+    same_value,
+    target_value,
+)
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
+    InvalidExpectationError,
+    InvalidValueError,
+    SysctlError,
+)
+
+KEY = 'net.ipv4.tcp_max_tw_buckets'
+RANGE = 'net.ipv4.ip_local_port_range'
+
+
+def test_statuses():
+    assert STATUSES == ('ok', 'drift', 'boot_drift', 'missing')
+
+
+# (value, expected)
+NORMALIZE_CASES = [
+    (True, '1'),
+    (False, '0'),
+    (1, '1'),
+    (0, '0'),
+    (-1, '-1'),
+    (262144, '262144'),
+    (1.5, '1.5'),
+    ('4096', '4096'),
+    (' 4096 ', '4096'),
+    ('32768\t60999', '32768 60999'),
+    ('  32768 \t  60999  ', '32768 60999'),
+    ('4096 87380 6291456', '4096 87380 6291456'),
+    ('', ''),
+    ('  \t ', ''),
+    ('a\x0bb\x0cc', 'a b c'),
+    ('|/bin/core %p', '|/bin/core %p'),
+]
+NORMALIZE_IDS = [
+    'true', 'false', 'int-1', 'int-0', 'negative', 'large', 'float', 'string', 'padded', 'tab-separated',
+    'mixed-whitespace', 'three-tokens', 'empty', 'blank', 'vertical-tab-form-feed', 'kept-characters',
+]
+
+
+@pytest.mark.parametrize('value, expected', NORMALIZE_CASES, ids=NORMALIZE_IDS)
+def test_normalize_value(value, expected):
+    assert normalize_value(value, KEY) == expected
+
+
+# (value, key, message)
+NORMALIZE_INVALID_CASES = [
+    (None, KEY, 'value None for %s must be a string or a number, not NoneType' % KEY),
+    ([1, 2], KEY, 'value [1, 2] for %s must be a string or a number, not list' % KEY),
+    ({'min': 1}, KEY, "value {'min': 1} for %s must be a string or a number, not dict" % KEY),
+    (b'1', KEY, "value b'1' for %s must be a string or a number, not bytes" % KEY),
+    ('1\n2', KEY, "value '1\\n2' for %s contains a line break or NUL character" % KEY),
+    ('1\nnet.core.somaxconn = 1', KEY,
+     "value '1\\nnet.core.somaxconn = 1' for %s contains a line break or NUL character" % KEY),
+    ('1\r', KEY, "value '1\\r' for %s contains a line break or NUL character" % KEY),
+    ('1\x00', KEY, "value '1\\x00' for %s contains a line break or NUL character" % KEY),
+    (None, None, 'value None must be a string or a number, not NoneType'),
+    ('a\nb', None, "value 'a\\nb' contains a line break or NUL character"),
+]
+NORMALIZE_INVALID_IDS = [
+    'none', 'list', 'dict', 'bytes', 'newline', 'injected-assignment', 'carriage-return', 'nul',
+    'none-without-key', 'newline-without-key',
+]
+
+
+@pytest.mark.parametrize('value, key, message', NORMALIZE_INVALID_CASES, ids=NORMALIZE_INVALID_IDS)
+def test_normalize_value_invalid(value, key, message):
+    with pytest.raises(InvalidValueError) as exc:
+        normalize_value(value, key)
+    assert str(exc.value) == message
+
+
+# (desired, expected Expectation)
+PARSE_CASES = [
+    (4096, Expectation('4096', None, None, None)),
+    ('4096', Expectation('4096', None, None, None)),
+    ('32768\t60999', Expectation('32768 60999', None, None, None)),
+    (' 32768   60999 ', Expectation('32768 60999', None, None, None)),
+    (True, Expectation('1', None, None, None)),
+    (False, Expectation('0', None, None, None)),
+    (0, Expectation('0', None, None, None)),
+    ({'min': 8192}, Expectation(None, 8192, None, None)),
+    ({'max': 10}, Expectation(None, None, 10, None)),
+    ({'min': '1', 'max': ' 5 '}, Expectation(None, 1, 5, None)),
+    ({'min': 5, 'max': 5}, Expectation(None, 5, 5, None)),
+    ({'min': -1}, Expectation(None, -1, None, None)),
+    ({'one_of': [0, '2']}, Expectation(None, None, None, ('0', '2'))),
+    ({'one_of': ['1024\t65000', True]}, Expectation(None, None, None, ('1024 65000', '1'))),
+    ({'one_of': ('bbr',)}, Expectation(None, None, None, ('bbr',))),
+]
+PARSE_IDS = [
+    'int', 'string', 'tab-separated', 'padded', 'true', 'false', 'zero', 'min', 'max', 'min-max-strings',
+    'min-equals-max', 'negative-min', 'one-of', 'one-of-normalised', 'one-of-tuple',
+]
+
+
+@pytest.mark.parametrize('desired, expected', PARSE_CASES, ids=PARSE_IDS)
+def test_parse_expectation(desired, expected):
+    assert parse_expectation(KEY, desired) == expected
+
+
+# (desired, message)
+PARSE_INVALID_CASES = [
+    ({'min': 10, 'max': 5}, 'expectation of %s: min 10 is greater than max 5' % KEY),
+    ({'minimum': 1}, 'expectation of %s has unknown field(s) minimum; use min, max or one_of' % KEY),
+    ({'min': 1, 'foo': 3, 'exact': 2}, 'expectation of %s has unknown field(s) exact, foo; use min, max or one_of' % KEY),
+    ({}, 'expectation of %s is an empty dict; use min, max or one_of' % KEY),
+    ({'min': 'lots'}, "min of %s must be an integer, got 'lots'" % KEY),
+    ({'max': 1.5}, 'max of %s must be an integer, got 1.5' % KEY),
+    ({'min': None}, 'min of %s must be an integer, got None' % KEY),
+    ({'min': '1 2'}, "min of %s must be an integer, got '1 2'" % KEY),
+    ({'min': True}, 'min of %s must be an integer, not a boolean' % KEY),
+    ({'max': False}, 'max of %s must be an integer, not a boolean' % KEY),
+    ({'one_of': [1], 'min': 0}, 'expectation of %s: one_of cannot be combined with min or max' % KEY),
+    ({'one_of': []}, 'one_of of %s must be a non-empty list' % KEY),
+    ({'one_of': '1'}, 'one_of of %s must be a non-empty list' % KEY),
+    ({'one_of': None}, 'one_of of %s must be a non-empty list' % KEY),
+    ({'one_of': ['1', '2\n']}, "value '2\\n' for %s contains a line break or NUL character" % KEY),
+    ({'one_of': [None]}, 'value None for %s must be a string or a number, not NoneType' % KEY),
+    ('1\nnet.core.somaxconn = 2', "value '1\\nnet.core.somaxconn = 2' for %s contains a line break or NUL character" % KEY),
+    ('', 'expected value of %s is empty' % KEY),
+    ('  \t', 'expected value of %s is empty' % KEY),
+    (None, 'value None for %s must be a string or a number, not NoneType' % KEY),
+    ([1, 2], 'value [1, 2] for %s must be a string or a number, not list' % KEY),
+]
+PARSE_INVALID_IDS = [
+    'min-greater-than-max', 'unknown-field', 'unknown-fields-sorted', 'empty-dict', 'non-integer-min',
+    'float-max', 'none-min', 'two-token-min', 'bool-min', 'bool-max', 'one-of-with-min', 'one-of-empty',
+    'one-of-string', 'one-of-none', 'one-of-newline', 'one-of-none-choice', 'value-with-newline', 'empty-value',
+    'blank-value', 'none-value', 'list-value',
+]
+
+
+@pytest.mark.parametrize('desired, message', PARSE_INVALID_CASES, ids=PARSE_INVALID_IDS)
+def test_parse_expectation_invalid(desired, message):
+    with pytest.raises(InvalidExpectationError) as exc:
+        parse_expectation(KEY, desired)
+    assert exc.type is InvalidExpectationError
+    assert str(exc.value) == message
+    assert isinstance(exc.value, SysctlError)
+
+
+@pytest.mark.parametrize('desired, expected', [
+    ('32768\t60999', '32768 60999'),
+    (True, '1'),
+    ({'min': 8192}, {'min': 8192}),
+    ({'max': '10'}, {'max': 10}),
+    ({'min': 1, 'max': 5}, {'min': 1, 'max': 5}),
+    ({'one_of': [1, 'bbr']}, {'one_of': ['1', 'bbr']}),
+], ids=['exact', 'bool', 'min', 'max', 'min-max', 'one-of'])
+def test_describe(desired, expected):
+    assert describe(parse_expectation(KEY, desired)) == expected
+
+
+# (desired, value, expected)
+MEETS_CASES = [
+    ('32768 60999', '32768\t60999', True),
+    ('32768\t60999', '32768 60999', True),
+    ('32768 60999', '32768  60999\n', True),
+    ('32768 60999', '32768 61000', False),
+    ('32768 60999', '32768', False),
+    ('4096', '4096', True),
+    ('4096', '04096', False),
+    ('4096', None, False),
+    (True, '1', True),
+    (True, '0', False),
+    (False, '0', True),
+    ({'min': 8192}, '8192', True),
+    ({'min': 8192}, '8191', False),
+    ({'min': 8192}, '65535', True),
+    ({'min': 8192}, ' 9000\n', True),
+    ({'min': 8192}, 'abc', False),
+    ({'min': 8192}, '', False),
+    ({'min': 8192}, '8192 8192', False),
+    ({'min': 8192}, None, False),
+    ({'max': 10}, '10', True),
+    ({'max': 10}, '11', False),
+    ({'max': 10}, '-5', True),
+    ({'min': 1, 'max': 5}, '0', False),
+    ({'min': 1, 'max': 5}, '1', True),
+    ({'min': 1, 'max': 5}, '3', True),
+    ({'min': 1, 'max': 5}, '5', True),
+    ({'min': 1, 'max': 5}, '6', False),
+    ({'one_of': [0, 2]}, '2', True),
+    ({'one_of': [0, 2]}, ' 2 ', True),
+    ({'one_of': [0, 2]}, '1', False),
+    ({'one_of': [0, 2]}, None, False),
+    ({'one_of': ['1024 65000']}, '1024\t65000', True),
+]
+MEETS_IDS = [
+    'range-tab-vs-space', 'range-space-vs-tab', 'range-extra-whitespace', 'range-different', 'range-truncated',
+    'exact-equal', 'exact-string-compare', 'exact-none', 'true-1', 'true-0', 'false-0', 'min-equal', 'min-below',
+    'min-above', 'min-padded', 'min-not-a-number', 'min-empty', 'min-two-tokens', 'min-none', 'max-equal',
+    'max-above', 'max-negative', 'range-below', 'range-low-edge', 'range-inside', 'range-high-edge',
+    'range-above', 'one-of-in', 'one-of-padded', 'one-of-out', 'one-of-none', 'one-of-tokens',
+]
+
+
+@pytest.mark.parametrize('desired, value, expected', MEETS_CASES, ids=MEETS_IDS)
+def test_meets(desired, value, expected):
+    assert meets(parse_expectation(KEY, desired), value) is expected
+
+
+# (desired, live, expected)
+TARGET_CASES = [
+    (1, '0', '1'),
+    (1, '1', '1'),
+    (1, None, '1'),
+    ('32768 60999', '32768\t60999', '32768 60999'),
+    ('32768 60999', '1024\t65000', '32768 60999'),
+    ({'one_of': [1, 2]}, '3', '1'),
+    ({'one_of': [1, 2]}, '2', '2'),
+    ({'one_of': [1, 2]}, None, '1'),
+    ({'min': 8192}, '5000', '8192'),
+    ({'min': 8192}, '65535', '65535'),
+    ({'min': 8192}, ' 65535\n', '65535'),
+    ({'min': 8192}, None, '8192'),
+    ({'min': 8192}, 'garbage', '8192'),
+    ({'max': 10}, '20', '10'),
+    ({'max': 10}, '5', '5'),
+    ({'max': 10}, None, '10'),
+    ({'max': 10}, 'garbage', '10'),
+    ({'min': 1, 'max': 5}, '0', '1'),
+    ({'min': 1, 'max': 5}, '9', '5'),
+    ({'min': 1, 'max': 5}, '3', '3'),
+    ({'min': 1, 'max': 5}, None, '1'),
+    ({'min': 1, 'max': 5}, 'x', '1'),
+]
+TARGET_IDS = [
+    'exact-differs', 'exact-meets', 'exact-missing', 'exact-normalised-live', 'exact-range-differs',
+    'one-of-first', 'one-of-keeps-live', 'one-of-missing', 'min-raises', 'min-keeps-higher', 'min-normalised-live',
+    'min-missing', 'min-garbage', 'max-lowers', 'max-keeps-lower', 'max-missing', 'max-garbage', 'range-raises',
+    'range-lowers', 'range-keeps', 'range-missing', 'range-garbage',
+]
+
+
+@pytest.mark.parametrize('desired, live, expected', TARGET_CASES, ids=TARGET_IDS)
+def test_target_value(desired, live, expected):
+    assert target_value(parse_expectation(KEY, desired), live) == expected
+
+
+# (desired, live, boot, expected status)
+STATUS_CASES = [
+    (1, None, '1', 'missing'),
+    (1, None, None, 'missing'),
+    (1, '0', '1', 'drift'),
+    (1, '0', '0', 'drift'),
+    (1, '0', None, 'drift'),
+    (1, '1', '0', 'boot_drift'),
+    (1, '1', None, 'boot_drift'),
+    (1, '1', '1', 'ok'),
+    ({'min': 262144}, '300000', '262144', 'ok'),
+    ({'min': 262144}, '5000', '262144', 'drift'),
+    ({'min': 262144}, '262144', '5000', 'boot_drift'),
+    ({'min': 262144}, '262144', 'lots', 'boot_drift'),
+    ('32768 60999', '32768\t60999', '32768 60999', 'ok'),
+    ('32768 60999', '32768\t60999', '32768  60999', 'ok'),
+    ('32768 60999', '32768\t60999', '1024 65000', 'boot_drift'),
+    ({'one_of': [1, 2]}, '2', '1', 'ok'),
+    ({'one_of': [1, 2]}, '0', '1', 'drift'),
+]
+STATUS_IDS = [
+    'missing-with-boot', 'missing-without-boot', 'drift', 'drift-both', 'drift-no-boot', 'boot-drift',
+    'boot-not-persisted', 'ok', 'min-ok', 'min-drift', 'min-boot-drift', 'min-boot-garbage', 'range-ok',
+    'range-ok-extra-space', 'range-boot-drift', 'one-of-ok', 'one-of-drift',
+]
+
+
+@pytest.mark.parametrize('desired, live, boot, expected', STATUS_CASES, ids=STATUS_IDS)
+def test_key_status(desired, live, boot, expected):
+    assert key_status(parse_expectation(RANGE, desired), live, boot) == expected
+
+
+@pytest.mark.parametrize('left, right, expected', [
+    (None, None, True),
+    (None, '', False),
+    ('', None, False),
+    ('5000', None, False),
+    ('5000', '5000', True),
+    ('5000', ' 5000\n', True),
+    ('32768\t60999', '32768 60999', True),
+    ('32768 60999', '32768 61000', False),
+    ('', '  ', True),
+], ids=['none-none', 'none-empty', 'empty-none', 'value-none', 'equal', 'padded', 'tab-vs-space', 'different',
+        'empty-blank'])
+def test_same_value(left, right, expected):
+    assert same_value(left, right) is expected
