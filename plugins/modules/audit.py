@@ -26,9 +26,21 @@ description:
 author:
   - kerneltune.sysctl contributors (@kerneltune)
 options:
+  profile:
+    description:
+      - A profile shipped with the collection whose values are the expectation; O(expect) is merged over it.
+      - V(high_connection) raises the TIME_WAIT and SYN/accept queue limits of a busy server;
+        V(alibaba_cloud_default) holds the Alibaba Cloud ECS image defaults.
+    type: str
+    choices: [alibaba_cloud_default, high_connection]
+  baseline_profile:
+    description:
+      - A profile whose values are the baseline; O(baseline) is merged over it.
+    type: str
+    choices: [alibaba_cloud_default, high_connection]
   expect:
     description:
-      - Keys to audit, mapped to what each should be.
+      - Keys to audit, mapped to what each should be. Required unless O(profile) is given.
       - A key is written dotted (C(net.ipv4.tcp_max_tw_buckets)) or with C(/) separators as sysctl.d(5) allows
         (C(net/ipv4/conf/eth0.100/rp_filter)). Results always use the dotted form, where a dot inside a path
         component is shown as C(/) (C(net.ipv4.conf.eth0/100.rp_filter)), as C(sysctl -a) prints it.
@@ -38,7 +50,7 @@ options:
         that already has more is never reported as drifting.
       - A dict with C(one_of) (a list) accepts any of its values.
     type: dict
-    required: true
+    default: {}
   baseline:
     description:
       - Keys mapped to a reference value, typically the image defaults a fleet started from.
@@ -99,6 +111,11 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ item.key }}: {{ item.value.status }} (live {{ item.value.live }}, boot {{ item.value.boot }})"
   loop: "{{ kt_audit.sysctl | dict2items | rejectattr('value.status', 'equalto', 'ok') }}"
+
+- name: Audit the shipped high_connection profile, reporting keys still at Alibaba Cloud defaults
+  kerneltune.sysctl.audit:
+    profile: high_connection
+    baseline_profile: alibaba_cloud_default
 
 - name: Gate a CI job on drift, modelling RHEL/CentOS 7's systemd
   kerneltune.sysctl.audit:
@@ -186,7 +203,7 @@ problems:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import audit, prepare
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import audit, merge, prepare
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
     conf_files,
@@ -194,20 +211,28 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
     read_assignments,
     read_live,
 )
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import profile_names
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            expect=dict(type='dict', required=True),
+            profile=dict(type='str', choices=profile_names()),
+            baseline_profile=dict(type='str', choices=profile_names()),
+            expect=dict(type='dict', default={}),
             baseline=dict(type='dict', default={}),
             fail_on_drift=dict(type='bool', default=False),
             boot_applier=dict(type='str', default='auto', choices=['auto', 'procps', 'systemd', 'systemd_rhel7']),
         ),
+        required_one_of=[('profile', 'expect')],
         supports_check_mode=True,
     )
+    params = module.params
     try:
-        expectations, baselines = prepare(module.params['expect'], module.params['baseline'])
+        expectations, baselines = prepare(merge(params['profile'], params['expect']),
+                                          merge(params['baseline_profile'], params['baseline']))
+        if not expectations:
+            module.fail_json(msg='nothing to audit: expect is empty and no profile was given')
         applier = module.params['boot_applier']
         if applier == 'auto':
             applier = host_applier()
