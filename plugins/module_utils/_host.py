@@ -30,6 +30,14 @@ def read_text(path):
         return handle.read().decode('utf-8', 'replace')
 
 
+def read_or_empty(path):
+    """Return the text of a file, or '' when it does not exist or cannot be read."""
+    try:
+        return read_text(path)
+    except (IOError, OSError):
+        return ''
+
+
 def read_live(key, root=PROC_SYS):
     """Return the kernel's value of a key (trailing newline removed), or None when the key does not exist.
 

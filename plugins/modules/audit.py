@@ -63,6 +63,12 @@ options:
       - Fail the task when any key's status is not C(ok). The results are returned either way.
     type: bool
     default: false
+  pressure:
+    description:
+      - Also return RV(pressure), the TIME_WAIT and backlog counters of the host's network namespace next to the
+        limits that govern them.
+    type: bool
+    default: true
   boot_applier:
     description:
       - Which boot-time applier to model.
@@ -193,6 +199,51 @@ boot_files:
   type: list
   elements: str
   sample: [/etc/sysctl.d/90-kerneltune.conf, /usr/lib/sysctl.d/50-pid-max.conf, /etc/sysctl.conf]
+pressure:
+  description:
+    - TIME_WAIT and backlog pressure of the host's network namespace (with O(pressure=true)). Modern kernels no
+      longer log C(time wait bucket table overflow); these counters are the evidence.
+    - Counters come from C(/proc/net/netstat) (TcpExt, since boot) and C(/proc/net/sockstat); a counter the
+      kernel lacks is null.
+    - RV(pressure.verdict) maps each governing key to V(ok), V(near_limit) (TIME_WAIT above 80 % of the limit, or
+      SYN cookies sent because the SYN queue was full) or V(overflowed) (its overflow counter is above zero).
+  returned: when O(pressure=true)
+  type: dict
+  contains:
+    time_wait:
+      description: "Sockets in TIME_WAIT now (C(tw) of sockstat)."
+      type: int
+    tw_buckets:
+      description: "The limit C(net.ipv4.tcp_max_tw_buckets)."
+      type: int
+    tw_usage:
+      description: "C(time_wait / tw_buckets)."
+      type: float
+    tw_overflows:
+      description: "TcpExt C(TCPTimeWaitOverflow), sockets destroyed at once for want of a bucket."
+      type: int
+    listen_overflows:
+      description: "TcpExt C(ListenOverflows), accept queue full (C(net.core.somaxconn))."
+      type: int
+    listen_drops:
+      description: "TcpExt C(ListenDrops)."
+      type: int
+    req_q_full_drops:
+      description: "TcpExt C(TCPReqQFullDrop), SYNs dropped with the SYN queue full."
+      type: int
+    syncookies_sent:
+      description: "TcpExt C(SyncookiesSent)."
+      type: int
+    somaxconn:
+      description: "The limit C(net.core.somaxconn)."
+      type: int
+    tcp_max_syn_backlog:
+      description: "The limit C(net.ipv4.tcp_max_syn_backlog)."
+      type: int
+    verdict:
+      description: Governing key -> V(ok), V(near_limit) or V(overflowed).
+      type: dict
+      sample: {net.ipv4.tcp_max_tw_buckets: overflowed, net.ipv4.tcp_max_syn_backlog: ok, net.core.somaxconn: ok}
 problems:
   description: Lines of configuration files the applier cannot use, and files it cannot read.
   returned: always
@@ -210,7 +261,9 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
     host_applier,
     read_assignments,
     read_live,
+    read_or_empty,
 )
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._pressure import PRESSURE_KEYS, pressure
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import profile_names
 
 
@@ -222,6 +275,7 @@ def main():
             expect=dict(type='dict', default={}),
             baseline=dict(type='dict', default={}),
             fail_on_drift=dict(type='bool', default=False),
+            pressure=dict(type='bool', default=True),
             boot_applier=dict(type='str', default='auto', choices=['auto', 'procps', 'systemd', 'systemd_rhel7']),
         ),
         required_one_of=[('profile', 'expect')],
@@ -248,6 +302,12 @@ def main():
         module.warn('%s:%d: %s' % (problem['file'], problem['line'], problem['reason']))
     outcome = dict(changed=False, sysctl=results, summary=summary, boot_applier=applier,
                    boot_files=files, problems=problem_list)
+    if params['pressure']:
+        try:
+            outcome['pressure'] = pressure(read_or_empty('/proc/net/sockstat'), read_or_empty('/proc/net/netstat'),
+                                           dict((key, read_live(key)) for key in PRESSURE_KEYS))
+        except SysctlError as exc:
+            module.warn('pressure counters unavailable: %s' % exc)
     not_ok = sorted(key for key, result in results.items() if result['status'] != 'ok')
     if module.params['fail_on_drift'] and not_ok:
         module.fail_json(msg='sysctl keys not ok: %s' % ', '.join(

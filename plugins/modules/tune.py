@@ -160,7 +160,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import me
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import same_value
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
-    conf_files, host_applier, read_assignments, read_live, read_text,
+    conf_files, host_applier, read_assignments, read_live, read_or_empty, read_text,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import (
     apply_all, in_container, is_namespaced, unknown_key_error,
@@ -172,13 +172,6 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import (
 
 LOCK_FILE = '/run/kerneltune-sysctl.lock'
 OWN_DIRS = ('/etc/sysctl.d', '/run/sysctl.d')
-
-
-def _read_or_empty(path):
-    try:
-        return read_text(path)
-    except (IOError, OSError):
-        return ''
 
 
 def _write_atomic(module, path, text, mode=0o644):
@@ -282,7 +275,7 @@ def main():
     except SysctlError as exc:
         module.fail_json(msg=str(exc))
 
-    before = _read_or_empty(path)
+    before = read_or_empty(path)
     mode_wrong = os.path.exists(path) and (os.stat(path).st_mode & 0o7777) != 0o644
     diff = [dict(before_header=path, after_header=path, before=before, after=plan['text'])]
     diff.extend(dict(before_header=real, after_header=real, before=b, after=a) for real, (b, a, s) in edits.items())

@@ -1,0 +1,81 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 kerneltune.sysctl contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin kerneltune.sysctl.audit_report: the fleet report, written on the controller."""
+
+import os
+import tempfile
+import time
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import (
+    build_report, summary_lines, write_csv, write_json,
+)
+from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_html import render_html
+
+FORMATS = ('json', 'csv', 'html')
+
+
+def _write_html(report, path):
+    with open(path, 'w') as handle:
+        handle.write(render_html(report))
+
+
+WRITERS = {'json': write_json, 'csv': write_csv, 'html': _write_html}
+
+
+def _classify(hosts, hostvars, results_var):
+    """Split hosts into audited results, unreachable and failed (host -> reason)."""
+    results, unreachable, failed = {}, {}, {}
+    for host in hosts:
+        result = hostvars.get(host, {}).get(results_var)
+        if not isinstance(result, dict):
+            failed[host] = 'no audit result (the host left the play before the audit task)'
+        elif result.get('unreachable'):
+            unreachable[host] = str(result.get('msg', 'unreachable')).strip()
+        elif result.get('failed') or result.get('skipped') or 'sysctl' not in result:
+            reason = result.get('msg') or ('skipped' if result.get('skipped') else 'no results')
+            failed[host] = str(reason).strip()
+        else:
+            results[host] = dict((name, result.get(name)) for name in ('sysctl', 'summary', 'boot_applier', 'pressure')
+                                 if result.get(name) is not None)
+    return results, unreachable, failed
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(('dest', 'hosts', 'results_var', 'profile', 'baseline_profile', 'formats'))
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        task_vars = task_vars or {}
+        args = self._task.args
+        dest = os.path.abspath(os.path.expanduser(str(args.get('dest', './sysctl-audit'))))
+        hosts = args.get('hosts') or task_vars.get('ansible_play_hosts_all') or []
+        formats = args.get('formats') or list(FORMATS)
+        unknown = sorted(set(formats) - set(FORMATS))
+        if unknown:
+            raise AnsibleActionFail('unknown report format(s) %s; choose from %s' % (', '.join(unknown), ', '.join(FORMATS)))
+        results, unreachable, failed = _classify(hosts, task_vars.get('hostvars', {}),
+                                                 args.get('results_var', 'kerneltune_audit'))
+        report = build_report(results, unreachable, failed, args.get('profile'), args.get('baseline_profile'),
+                              time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
+        os.makedirs(dest, exist_ok=True)
+        files = {}
+        for name in formats:
+            path = os.path.join(dest, 'report.%s' % name)
+            handle, tmp_path = tempfile.mkstemp(prefix='.report-', dir=dest)
+            os.close(handle)
+            try:
+                WRITERS[name](report, tmp_path)
+                os.chmod(tmp_path, 0o644)
+                os.replace(tmp_path, path)
+            finally:
+                if os.path.exists(tmp_path):
+                    os.unlink(tmp_path)
+            files[name] = path
+        result.update(changed=False, files=files, summary=report['summary'], summary_lines=summary_lines(report),
+                      host_status=report['host_status'], unreachable=report['unreachable'], failed=report['failed'])
+        return result

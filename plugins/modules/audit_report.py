@@ -1,0 +1,111 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 kerneltune.sysctl contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r'''
+---
+module: audit_report
+short_description: Write the fleet report of kerneltune.sysctl.audit results on the controller
+version_added: 0.1.0
+description:
+  - Collects the registered result of M(kerneltune.sysctl.audit) from every host of the play, including hosts
+    that were unreachable or failed, and writes C(report.json), C(report.csv) and a self-contained C(report.html)
+    into O(dest) on the controller.
+  - Hosts are ordered worst first, those that overflowed or sit near a TIME_WAIT or backlog limit leading.
+  - An action plugin. Run it once (C(run_once)), on the controller; it never touches the hosts.
+author:
+  - kerneltune.sysctl contributors (@kerneltune)
+options:
+  dest:
+    description: Directory on the controller for the report files; created when missing.
+    type: path
+    default: ./sysctl-audit
+  hosts:
+    description: Hosts to report on. Defaults to every host of the play, C(ansible_play_hosts_all).
+    type: list
+    elements: str
+  results_var:
+    description:
+      - Name of the variable each host registered the audit result in. Register it with C(ignore_unreachable)
+        and C(failed_when=false) on the audit task, so unreachable and failing hosts are reported too.
+    type: str
+    default: kerneltune_audit
+  profile:
+    description: Profile name to record in the report.
+    type: str
+  baseline_profile:
+    description: Baseline profile name to record in the report.
+    type: str
+  formats:
+    description: Which files to write.
+    type: list
+    elements: str
+    choices: [json, csv, html]
+    default: [json, csv, html]
+attributes:
+  action:
+    support: full
+    description: Runs on the controller only.
+  check_mode:
+    support: full
+    description: Writes the report also in check mode (it changes no host); set C(check_mode=false) on the task.
+  diff_mode:
+    support: none
+    description: Nothing on a host changes.
+  platform:
+    support: full
+    platforms: posix
+    description: Runs on the controller.
+seealso:
+  - module: kerneltune.sysctl.audit
+'''
+
+EXAMPLES = r'''
+- name: Audit each host
+  kerneltune.sysctl.audit:
+    profile: high_connection
+    baseline_profile: alibaba_cloud_default
+  register: kerneltune_audit
+  ignore_unreachable: true
+  failed_when: false
+
+- name: Write the fleet report
+  kerneltune.sysctl.audit_report:
+    dest: ./sysctl-audit
+    profile: high_connection
+    baseline_profile: alibaba_cloud_default
+  run_once: true
+  check_mode: false
+  register: kerneltune_report
+'''
+
+RETURN = r'''
+files:
+  description: Paths of the files written, by format.
+  returned: always
+  type: dict
+  sample: {json: /srv/audit/report.json, csv: /srv/audit/report.csv, html: /srv/audit/report.html}
+summary:
+  description: Fleet summary, as in C(report.json).
+  returned: always
+  type: dict
+summary_lines:
+  description: The summary as short lines, for a final C(debug) task.
+  returned: always
+  type: list
+  elements: str
+host_status:
+  description: Worst status of each audited host.
+  returned: always
+  type: dict
+  sample: {web1: drift, web2: ok}
+unreachable:
+  description: Hosts that could not be reached, with the reason.
+  returned: always
+  type: dict
+failed:
+  description: Hosts whose audit failed, with the reason.
+  returned: always
+  type: dict
+'''

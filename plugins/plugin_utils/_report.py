@@ -1,0 +1,137 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 kerneltune.sysctl contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fleet audit report: aggregate per-host audit results, write JSON and CSV (controller side).
+
+Pure functions over plain dicts, so 1,000 hosts x 30 keys aggregate in
+well under a second; writers stream row by row to bounded memory.
+"""
+
+import csv
+import json
+from collections import Counter
+
+STATUS_ORDER = ('drift', 'boot_drift', 'missing', 'ok')
+STATUS_RANK = dict((status, rank) for rank, status in enumerate(STATUS_ORDER))
+CSV_FIELDS = ('host', 'key', 'live', 'boot', 'boot_source', 'expected', 'baseline', 'at_baseline', 'status')
+PRESSURE_RANK = {'overflowed': 0, 'near_limit': 1, 'ok': 2}
+
+
+def host_worst(result):
+    """The worst status of one host's keys ('ok' when all are)."""
+    statuses = [entry['status'] for entry in result.get('sysctl', {}).values()]
+    return min(statuses, key=STATUS_RANK.get) if statuses else 'ok'
+
+
+def host_pressure(result):
+    """The worst pressure verdict of one host, or None without pressure data."""
+    verdicts = (result.get('pressure') or {}).get('verdict') or {}
+    return min(verdicts.values(), key=lambda v: PRESSURE_RANK.get(v, 3)) if verdicts else None
+
+
+def _sort_key(item):
+    host, result = item
+    pressure = host_pressure(result)
+    return (PRESSURE_RANK.get(pressure, 3), STATUS_RANK[host_worst(result)],
+            -sum(1 for e in result.get('sysctl', {}).values() if e['status'] != 'ok'), host)
+
+
+def build_report(results, unreachable, failed, profile, baseline_profile, generated, worst_keys=10):
+    """Return the report dict.
+
+    ``results``: host -> the audit module's result (``sysctl``, ``summary``,
+    ``boot_applier``, ``pressure`` when present); ``unreachable``/``failed``:
+    host -> reason. Hosts are ordered worst first: pressure (overflowed, near a
+    limit), then status, then number of keys not ok.
+    """
+    ordered = sorted(results.items(), key=_sort_key)
+    status_counts = Counter()
+    key_counts = {}
+    hosts_at_baseline = []
+    host_status = {}
+    for host, result in ordered:
+        entries = result.get('sysctl', {})
+        host_status[host] = host_worst(result)
+        if any(entry.get('at_baseline') for entry in entries.values()):
+            hosts_at_baseline.append(host)
+        for key, entry in entries.items():
+            status_counts[entry['status']] += 1
+            counts = key_counts.setdefault(key, Counter())
+            counts[entry['status']] += 1
+            if entry.get('at_baseline'):
+                counts['at_baseline'] += 1
+    ranked = sorted(key_counts.items(), key=lambda kv: (-(sum(kv[1].values()) - kv[1]['ok'] - kv[1]['at_baseline']),
+                                                          kv[0]))
+    worst = [dict(key=key, not_ok=sum(c[s] for s in ('drift', 'boot_drift', 'missing')), drift=c['drift'],
+                  boot_drift=c['boot_drift'], missing=c['missing'], at_baseline=c['at_baseline'])
+             for key, c in ranked if c['drift'] or c['boot_drift'] or c['missing']][:worst_keys]
+    summary = dict(
+        hosts_total=len(results) + len(unreachable) + len(failed),
+        hosts_audited=len(results),
+        hosts_unreachable=len(unreachable),
+        hosts_failed=len(failed),
+        hosts_at_baseline=hosts_at_baseline,
+        hosts_by_status=dict((status, sum(1 for s in host_status.values() if s == status)) for status in STATUS_ORDER),
+        hosts_under_pressure=[host for host, result in ordered if host_pressure(result) in ('overflowed', 'near_limit')],
+        keys_by_status=dict((status, status_counts[status]) for status in STATUS_ORDER),
+        worst_keys=worst,
+    )
+    return dict(generated=generated, profile=profile, baseline_profile=baseline_profile,
+                hosts=dict(ordered), host_order=[host for host, dummy in ordered], host_status=host_status,
+                unreachable=dict(sorted(unreachable.items())), failed=dict(sorted(failed.items())), summary=summary)
+
+
+def _cell(value):
+    if value is None:
+        return ''
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True)
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    return str(value)
+
+
+def csv_rows(report):
+    """Yield one row per host x key (hosts worst first, keys sorted)."""
+    for host in report['host_order']:
+        for key, entry in sorted(report['hosts'][host].get('sysctl', {}).items()):
+            yield [host, key] + [_cell(entry.get(field)) for field in CSV_FIELDS[2:]]
+
+
+def write_csv(report, path):
+    with open(path, 'w', newline='') as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_FIELDS)
+        for row in csv_rows(report):
+            writer.writerow(row)
+
+
+def write_json(report, path):
+    with open(path, 'w') as handle:
+        json.dump(report, handle, indent=1, sort_keys=True)
+        handle.write('\n')
+
+
+def summary_lines(report):
+    """The short summary printed at the end of a run."""
+    s = report['summary']
+    lines = [
+        'hosts audited: %d of %d (unreachable: %d, failed: %d)' % (
+            s['hosts_audited'], s['hosts_total'], s['hosts_unreachable'], s['hosts_failed']),
+        'hosts by worst status: ' + ', '.join('%s %d' % (k, s['hosts_by_status'][k]) for k in STATUS_ORDER),
+        'hosts still at %s values: %d%s' % (report['baseline_profile'] or 'baseline', len(s['hosts_at_baseline']),
+                                             (' (' + ', '.join(s['hosts_at_baseline'][:10]) +
+                                              (', ...' if len(s['hosts_at_baseline']) > 10 else '') + ')')
+                                             if s['hosts_at_baseline'] else ''),
+        'keys by status: ' + ', '.join('%s %d' % (k, s['keys_by_status'][k]) for k in STATUS_ORDER),
+    ]
+    if s['hosts_under_pressure']:
+        lines.append('hosts under TIME_WAIT/backlog pressure: ' + ', '.join(s['hosts_under_pressure'][:10]))
+    if s['worst_keys']:
+        lines.append('keys drifting most: ' + ', '.join('%s (%d hosts)' % (k['key'], k['not_ok'])
+                                                        for k in s['worst_keys'][:5]))
+    for host, reason in list(report['unreachable'].items())[:10]:
+        lines.append('unreachable: %s: %s' % (host, reason))
+    for host, reason in list(report['failed'].items())[:10]:
+        lines.append('failed: %s: %s' % (host, reason))
+    return lines
