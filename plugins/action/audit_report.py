@@ -77,5 +77,6 @@ class ActionModule(ActionBase):
                     os.unlink(tmp_path)
             files[name] = path
         result.update(changed=False, files=files, summary=report['summary'], summary_lines=summary_lines(report),
-                      host_status=report['host_status'], unreachable=report['unreachable'], failed=report['failed'])
+                      host_status=report['host_status'], unreachable_hosts=report['unreachable'],
+                      failed_hosts=report['failed'])
         return result

@@ -100,11 +100,11 @@ host_status:
   returned: always
   type: dict
   sample: {web1: drift, web2: ok}
-unreachable:
+unreachable_hosts:
   description: Hosts that could not be reached, with the reason.
   returned: always
   type: dict
-failed:
+failed_hosts:
   description: Hosts whose audit failed, with the reason.
   returned: always
   type: dict

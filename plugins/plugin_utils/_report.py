@@ -52,19 +52,23 @@ def build_report(results, unreachable, failed, profile, baseline_profile, genera
     for host, result in ordered:
         entries = result.get('sysctl', {})
         host_status[host] = host_worst(result)
-        if any(entry.get('at_baseline') for entry in entries.values()):
+        # A host is "at baseline" when a key that is not ok still has the baseline value
+        # (a key whose expected value equals the baseline, like tcp_syncookies 1, does not count).
+        if any(entry.get('at_baseline') and entry['status'] != 'ok' for entry in entries.values()):
             hosts_at_baseline.append(host)
         for key, entry in entries.items():
             status_counts[entry['status']] += 1
             counts = key_counts.setdefault(key, Counter())
             counts[entry['status']] += 1
-            if entry.get('at_baseline'):
+            if entry.get('at_baseline') and entry['status'] != 'ok':
                 counts['at_baseline'] += 1
-    ranked = sorted(key_counts.items(), key=lambda kv: (-(sum(kv[1].values()) - kv[1]['ok'] - kv[1]['at_baseline']),
-                                                          kv[0]))
-    worst = [dict(key=key, not_ok=sum(c[s] for s in ('drift', 'boot_drift', 'missing')), drift=c['drift'],
-                  boot_drift=c['boot_drift'], missing=c['missing'], at_baseline=c['at_baseline'])
-             for key, c in ranked if c['drift'] or c['boot_drift'] or c['missing']][:worst_keys]
+    worst = []
+    for key, c in key_counts.items():
+        not_ok = c['drift'] + c['boot_drift'] + c['missing']
+        if not_ok:
+            worst.append(dict(key=key, not_ok=not_ok, drift=c['drift'], boot_drift=c['boot_drift'],
+                              missing=c['missing'], at_baseline=c['at_baseline']))
+    worst = sorted(worst, key=lambda item: (-item['not_ok'], item['key']))[:worst_keys]
     summary = dict(
         hosts_total=len(results) + len(unreachable) + len(failed),
         hosts_audited=len(results),
@@ -112,6 +116,11 @@ def write_json(report, path):
         handle.write('\n')
 
 
+def _short(text, limit=120):
+    first = str(text).strip().split('\n')[0]
+    return first if len(first) <= limit else first[:limit - 3] + '...'
+
+
 def summary_lines(report):
     """The short summary printed at the end of a run."""
     s = report['summary']
@@ -130,8 +139,7 @@ def summary_lines(report):
     if s['worst_keys']:
         lines.append('keys drifting most: ' + ', '.join('%s (%d hosts)' % (k['key'], k['not_ok'])
                                                         for k in s['worst_keys'][:5]))
-    for host, reason in list(report['unreachable'].items())[:10]:
-        lines.append('unreachable: %s: %s' % (host, reason))
-    for host, reason in list(report['failed'].items())[:10]:
-        lines.append('failed: %s: %s' % (host, reason))
+    for kind in ('unreachable', 'failed'):
+        for host, reason in list(report[kind].items())[:10]:
+            lines.append('%s: %s: %s' % (kind, host, _short(reason)))
     return lines
