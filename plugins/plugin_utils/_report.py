@@ -14,13 +14,13 @@ from collections import Counter
 STATUS_ORDER = ('drift', 'boot_drift', 'missing', 'ok')
 STATUS_RANK = dict((status, rank) for rank, status in enumerate(STATUS_ORDER))
 CSV_FIELDS = ('host', 'key', 'live', 'boot', 'boot_source', 'expected', 'baseline', 'at_baseline', 'status')
-PRESSURE_RANK = {'overflowed': 0, 'near_limit': 1, 'ok': 2}
+PRESSURE_RANK = {'overflowed': 0, 'near_limit': 1}  # anything else (ok, no data) ranks after
 
 
 def host_worst(result):
     """The worst status of one host's keys ('ok' when all are)."""
     statuses = [entry['status'] for entry in result.get('sysctl', {}).values()]
-    return min(statuses, key=STATUS_RANK.get) if statuses else 'ok'
+    return min(statuses, key=lambda status: STATUS_RANK.get(status, 0)) if statuses else 'ok'
 
 
 def host_pressure(result):
@@ -32,7 +32,7 @@ def host_pressure(result):
 def _sort_key(item):
     host, result = item
     pressure = host_pressure(result)
-    return (PRESSURE_RANK.get(pressure, 3), STATUS_RANK[host_worst(result)],
+    return (PRESSURE_RANK.get(pressure, 2), STATUS_RANK.get(host_worst(result), 0),
             -sum(1 for e in result.get('sysctl', {}).values() if e['status'] != 'ok'), host)
 
 
@@ -103,7 +103,7 @@ def csv_rows(report):
 
 
 def write_csv(report, path):
-    with open(path, 'w', newline='') as handle:
+    with open(path, 'w', newline='', encoding='utf-8') as handle:
         writer = csv.writer(handle)
         writer.writerow(CSV_FIELDS)
         for row in csv_rows(report):
@@ -111,31 +111,36 @@ def write_csv(report, path):
 
 
 def write_json(report, path):
-    with open(path, 'w') as handle:
+    with open(path, 'w', encoding='utf-8') as handle:
         json.dump(report, handle, indent=1, sort_keys=True)
         handle.write('\n')
 
 
 def _short(text, limit=120):
-    first = str(text).strip().split('\n')[0]
+    first = str(text).strip().split('\n', 1)[0]
     return first if len(first) <= limit else first[:limit - 3] + '...'
+
+
+def _names(hosts, limit=10):
+    if not hosts:
+        return ''
+    return ' (%s%s)' % (', '.join(hosts[:limit]), ', ...' if len(hosts) > limit else '')
 
 
 def summary_lines(report):
     """The short summary printed at the end of a run."""
     s = report['summary']
+    baseline = report['baseline_profile'] or 'baseline'
     lines = [
         'hosts audited: %d of %d (unreachable: %d, failed: %d)' % (
             s['hosts_audited'], s['hosts_total'], s['hosts_unreachable'], s['hosts_failed']),
         'hosts by worst status: ' + ', '.join('%s %d' % (k, s['hosts_by_status'][k]) for k in STATUS_ORDER),
-        'hosts still at %s values: %d%s' % (report['baseline_profile'] or 'baseline', len(s['hosts_at_baseline']),
-                                             (' (' + ', '.join(s['hosts_at_baseline'][:10]) +
-                                              (', ...' if len(s['hosts_at_baseline']) > 10 else '') + ')')
-                                             if s['hosts_at_baseline'] else ''),
+        'hosts still at %s values: %d%s' % (baseline, len(s['hosts_at_baseline']), _names(s['hosts_at_baseline'])),
         'keys by status: ' + ', '.join('%s %d' % (k, s['keys_by_status'][k]) for k in STATUS_ORDER),
     ]
     if s['hosts_under_pressure']:
-        lines.append('hosts under TIME_WAIT/backlog pressure: ' + ', '.join(s['hosts_under_pressure'][:10]))
+        lines.append('hosts under TIME_WAIT/backlog pressure: %d%s' % (len(s['hosts_under_pressure']),
+                                                                        _names(s['hosts_under_pressure'])))
     if s['worst_keys']:
         lines.append('keys drifting most: ' + ', '.join('%s (%d hosts)' % (k['key'], k['not_ok'])
                                                         for k in s['worst_keys'][:5]))

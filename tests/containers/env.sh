@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the container scripts: one place for the Podman settings.
 # The image tag is a hash of what goes into the image, so a change to any of
 # its inputs builds a new image and a cached one is reused otherwise.
