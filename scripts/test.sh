@@ -1,38 +1,52 @@
 #!/usr/bin/env bash
-# Set up, then run every test: Python 3.6 syntax, unit tests, ansible-test
-# sanity and units, and the integration tests on real kernels (containers).
-# Usage: scripts/test.sh [unit|lint|sanity|kernel|molecule|all]   (default: all)
+# Set up, then run every test. Each group runs even when an earlier one
+# failed; the exit status is non-zero when any failed, and they are listed.
+# Usage: scripts/test.sh [unit|lint|sanity|kernel|molecule|release|all]...   (default: all)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/setup.sh
 . "$here/setup.sh"
 set -euo pipefail
 cd "$KT_ROOT"
-what=${1:-all}
+groups=("${@:-all}")
+failed=()
 
-step() { printf '\n==== %s\n' "$*"; }
+wanted() { [[ " ${groups[*]} " == *" all "* || " ${groups[*]} " == *" $1 "* ]]; }
+step() {
+    local name=$1
+    shift
+    printf '\n==== %s: %s\n' "$name" "$*"
+    local start=$SECONDS
+    if "$@"; then
+        printf '==== %s: passed in %ds\n' "$name" $((SECONDS - start))
+    else
+        printf '==== %s: FAILED after %ds\n' "$name" $((SECONDS - start))
+        failed+=("$name")
+    fi
+}
 
-if [ "$what" = all ] || [ "$what" = unit ]; then
-    step "Python 3.6 syntax of plugins/ (vermin)"
-    vermin --no-tips --violations --target=3.6- --eval-annotations plugins/
-    step "unit tests (pytest)"
-    python -m pytest -q tests/unit
+if wanted unit; then
+    step "python 3.6 syntax (vermin)" vermin --no-tips --violations --target=3.6- --eval-annotations plugins/module_utils plugins/modules
+    step "unit tests" python -m pytest -q -p no:cacheprovider tests/unit
 fi
-if [ "$what" = all ] || [ "$what" = lint ]; then
-    step "ansible-lint (production profile) and changelog lint"
-    ansible-lint --profile production --offline
-    antsibull-changelog lint
+if wanted lint; then
+    step "ansible-lint production" ansible-lint --profile production --offline
+    step "changelog lint" antsibull-changelog lint
+    step "shellcheck" shellcheck -x scripts/*.sh tests/containers/*.sh tests/containers/kt-init .ci/run
 fi
-if [ "$what" = all ] || [ "$what" = sanity ]; then
-    step "ansible-test sanity and units"
-    bash "$here/ansible-test.sh"
+if wanted sanity; then
+    step "ansible-test sanity+units (ansible-core $(python -c 'import ansible; print(ansible.__version__)'))" \
+        bash "$here/ansible-test.sh"
 fi
-if [ "$what" = all ] || [ "$what" = kernel ]; then
-    step "integration tests on real kernels (podman containers)"
-    python -m pytest -q -p no:cacheprovider tests/integration/kernel tests/report
+if wanted kernel; then
+    step "real-kernel integration tests" python -m pytest -q -p no:cacheprovider -rs tests/integration/kernel tests/report
 fi
-if [ "$what" = all ] || [ "$what" = molecule ]; then
-    step "Molecule scenarios (podman containers)"
-    molecule test --all
+if wanted molecule; then
+    step "molecule scenarios" molecule test --all
 fi
-step "all requested tests passed ($what)"
+
+if [ "${#failed[@]}" -gt 0 ]; then
+    printf '\n==== FAILED: %s\n' "${failed[*]}"
+    exit 1
+fi
+printf '\n==== all passed: %s\n' "${groups[*]}"

@@ -139,8 +139,8 @@ def summary_lines(report):
         'keys by status: ' + ', '.join('%s %d' % (k, s['keys_by_status'][k]) for k in STATUS_ORDER),
     ]
     if s['hosts_under_pressure']:
-        lines.append('hosts under TIME_WAIT/backlog pressure: %d%s' % (len(s['hosts_under_pressure']),
-                                                                        _names(s['hosts_under_pressure'])))
+        under = s['hosts_under_pressure']
+        lines.append('hosts under TIME_WAIT/backlog pressure: %d%s' % (len(under), _names(under)))
     if s['worst_keys']:
         lines.append('keys drifting most: ' + ', '.join('%s (%d hosts)' % (k['key'], k['not_ok'])
                                                         for k in s['worst_keys'][:5]))
