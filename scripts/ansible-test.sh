@@ -1,8 +1,20 @@
 #!/usr/bin/env bash
-# Run ansible-test sanity and units from an ansible_collections/kerneltune/sysctl
-# copy of the tracked files (ansible-test needs that path; no Docker: --local).
+# ansible-test sanity and units from an ansible_collections/kerneltune/sysctl
+# copy of the tracked files (ansible-test needs that path; no Docker here).
+# Usage: scripts/ansible-test.sh [ANSIBLE_CORE_VERSION]
+#   without a version: the ansible-core of the current venv (.venv);
+#   with one: a venv of its own, .venv-core-VERSION, created on first use.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+version=${1:-}
+if [ -n "$version" ]; then
+    venv="$root/.venv-core-$version"
+    if [ ! -x "$venv/bin/ansible-test" ]; then
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install -q --disable-pip-version-check "ansible-core==$version"
+    fi
+    export PATH="$venv/bin:$PATH"
+fi
 dest=$(mktemp -d /tmp/kt-ansible-test.XXXXXX)
 trap 'rm -rf "$dest"' EXIT
 mkdir -p "$dest/ansible_collections/kerneltune/sysctl"
@@ -16,5 +28,6 @@ cp "$root/scripts/get_pip_offline.py" ~/.ansible/test/cache/"get_pip_${pip_versi
 cd "$dest/ansible_collections/kerneltune/sysctl"
 git init -q && git add -A   # ansible-test reads the file list from git
 pyver=$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-ansible-test sanity --local --python "$pyver" --color no
-ansible-test units --local --python "$pyver" --color no
+echo "ansible-test $(ansible --version | head -1) on Python $pyver"
+ansible-test sanity --venv --python "$pyver" --color no
+ansible-test units --venv --python "$pyver" --color no

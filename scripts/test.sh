@@ -33,10 +33,15 @@ if wanted lint; then
     step "ansible-lint production" ansible-lint --profile production --offline
     step "changelog lint" antsibull-changelog lint
     step "shellcheck" shellcheck -x scripts/*.sh tests/containers/*.sh tests/containers/kt-init .ci/run
+    step "docs up to date (antsibull-docs, role README from argument_specs)" bash "$here/docs.sh" --check
 fi
 if wanted sanity; then
     step "ansible-test sanity+units (ansible-core $(python -c 'import ansible; print(ansible.__version__)'))" \
         bash "$here/ansible-test.sh"
+    # The other ansible-core releases the collection supports (meta/runtime.yml), each in its own venv.
+    for core in 2.16.19 2.17.14 2.18.19; do
+        step "ansible-test sanity+units (ansible-core $core)" bash "$here/ansible-test.sh" "$core"
+    done
 fi
 if wanted kernel; then
     step "real-kernel integration tests" python -m pytest -q -p no:cacheprovider -rs tests/integration/kernel tests/report

@@ -17,8 +17,9 @@ CONTAINERS = os.path.join(REPO, 'tests', 'containers')
 BIN = os.path.dirname(sys.executable)
 
 
-def _env():
+def _env(overrides=None):
     env = dict(os.environ)
+    env.update(overrides or {})
     env['LC_ALL'] = 'C.UTF-8'  # ansible-core needs a UTF-8 locale; C otherwise
     env['CONTAINERS_CONF'] = os.path.join(CONTAINERS, 'containers.conf')
     env.setdefault('ANSIBLE_COLLECTIONS_PATH', os.path.join(REPO, '.build', 'collections'))
@@ -31,8 +32,9 @@ def _env():
 def run(*argv, **kwargs):
     """Run a command without a shell; return CompletedProcess (text)."""
     check = kwargs.pop('check', True)
+    env = _env(kwargs.pop('env', None))
     result = subprocess.run(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            universal_newlines=True, env=_env(), check=False, **kwargs)
+                            universal_newlines=True, env=env, check=False, **kwargs)
     if check and result.returncode != 0:
         raise AssertionError('%s failed (%d):\n%s\n%s'
                              % (' '.join(argv), result.returncode, result.stdout[-4000:], result.stderr[-4000:]))
@@ -83,8 +85,8 @@ def inventory(hosts, extra=''):
     return handle.name
 
 
-def playbook(path, inventory_path, extra_vars=None, check=False, diff=False, expect_rc=0):
-    """Run ansible-playbook; return (rc, stdout, stderr)."""
+def playbook(path, inventory_path, extra_vars=None, check=False, diff=False, expect_rc=0, env=None):
+    """Run ansible-playbook (``path`` may be a playbook FQCN); return (rc, stdout, stderr)."""
     argv = [os.path.join(BIN, 'ansible-playbook'), '-i', inventory_path, path]
     if extra_vars is not None:
         argv += ['-e', json.dumps(extra_vars)]
@@ -92,7 +94,7 @@ def playbook(path, inventory_path, extra_vars=None, check=False, diff=False, exp
         argv.append('--check')
     if diff:
         argv.append('--diff')
-    result = run(*argv, check=False)
+    result = run(*argv, check=False, env=env)
     if expect_rc is not None and result.returncode != expect_rc:
         raise AssertionError('ansible-playbook %s: rc %d, expected %d\n%s\n%s'
                              % (path, result.returncode, expect_rc, result.stdout[-6000:], result.stderr[-3000:]))

@@ -197,3 +197,13 @@ def test_role_refuses_bad_variables_at_entry(host, extra, message):
                                      extra_vars=extra, expect_rc=2)
     assert message in out + err
     assert fingerprint(host) == before
+
+
+def test_host_wide_keys_are_persisted_but_not_written_live_in_a_container(host):
+    swappiness = _harness.read_sysctl(host, ['vm.swappiness'])
+    result = tune(host, {'settings': {'vm.swappiness': 10, 'net.core.somaxconn': 9000}}, expect_failed=False)
+    assert result['skipped_live'] == ['vm.swappiness']
+    assert list(result['live_changes']) == ['net.core.somaxconn']
+    assert any('vm.swappiness is host-wide' in warning for warning in result['warnings'])
+    assert 'vm.swappiness = 10' in _harness.sh(host, 'cat /etc/sysctl.d/90-kerneltune.conf').stdout
+    assert _harness.read_sysctl(host, ['vm.swappiness']) == swappiness
