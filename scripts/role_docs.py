@@ -8,6 +8,7 @@ variable table of the role's README.md between the BEGIN/END markers.
 """
 import json
 import pathlib
+import re
 import sys
 
 import yaml
@@ -17,8 +18,13 @@ BEGIN = '<!-- BEGIN argument_specs table (scripts/role_docs.py) -->'
 END = '<!-- END argument_specs table -->'
 
 
+MARKUP = re.compile(r'\b[COVI]\(([^)]*)\)')
+
+
 def _text(value):
-    return ' '.join(value) if isinstance(value, list) else str(value)
+    """Description text as Markdown: Ansible's C(x), O(x), V(x), I(x) markup become code spans."""
+    text = ' '.join(value) if isinstance(value, list) else str(value)
+    return MARKUP.sub(lambda match: '`%s`' % match.group(1), text)
 
 
 def table(options):

@@ -12,6 +12,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import 
     STATUSES,
     describe,
     key_status,
+    meets,
     normalize_value,
     parse_expectation,
     same_value,
@@ -33,10 +34,13 @@ def _canonical_keys(mapping, what):
     return result
 
 
-def merge(profile_name, overrides):
-    """Return a profile's values with ``overrides`` on top, keys canonical (either may be empty)."""
+def merge(profile_name, overrides, what='settings'):
+    """Return a profile's values with ``overrides`` on top, keys canonical (either may be empty).
+
+    ``what`` names the option the overrides came from, for error messages.
+    """
     merged = _canonical_keys(profile_values(profile_name), 'profile') if profile_name else {}
-    merged.update(_canonical_keys(overrides or {}, 'settings'))
+    merged.update(_canonical_keys(overrides or {}, what))
     return merged
 
 
@@ -86,3 +90,23 @@ def audit(expectations, baselines, live_values, assignments):
         if at_baseline:
             summary['at_baseline'] += 1
     return results, summary
+
+
+def not_holding(results, expectations, boot_only=()):
+    """Return ``{key: reason}`` for keys of ``results`` whose value does not hold.
+
+    A key holds when the value the next boot applies meets its expectation,
+    and so does the live value (except for keys in ``boot_only``: persisted
+    but deliberately not written live).
+    """
+    problems = {}
+    for key, entry in sorted(results.items()):
+        expectation = expectations[key]
+        if not meets(expectation, entry['boot']):
+            if entry['boot'] is None:
+                problems[key] = 'no file persists it'
+            else:
+                problems[key] = 'the next boot applies %s from %s' % (entry['boot'], entry['boot_source'])
+        elif key not in boot_only and not meets(expectation, entry['live']):
+            problems[key] = 'the live value is %s' % entry['live']
+    return problems

@@ -15,6 +15,7 @@ _ALIBABA = 'Alibaba Cloud ECS image /etc/sysctl.conf'
 
 PROFILES = {
     'alibaba_cloud_default': {
+        'kind': 'baseline',
         'description': 'The values the Alibaba Cloud ECS images ship in /etc/sysctl.conf: the baseline '
                        'that drift is reported against, not a target.',
         'settings': {
@@ -33,6 +34,7 @@ PROFILES = {
         },
     },
     'high_connection': {
+        'kind': 'target',
         'description': 'A busy server with many short connections: TIME_WAIT and SYN/accept queues large '
                        'enough that bursts never make the kernel drop sockets. Every key is per network '
                        'namespace, so it applies inside containers too.',
@@ -72,6 +74,11 @@ BASELINE_PROFILE = 'alibaba_cloud_default'
 
 def profile_names():
     return sorted(PROFILES)
+
+
+def target_profile_names():
+    """Profiles meant to be applied (a baseline such as the image defaults is only compared with)."""
+    return sorted(name for name, profile in PROFILES.items() if profile['kind'] == 'target')
 
 
 def _profile(name):

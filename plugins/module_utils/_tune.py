@@ -18,6 +18,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import S
 Shadow = namedtuple('Shadow', 'key source line text value')
 
 DISABLED_MARK = 'disabled by kerneltune.sysctl, see'
+OWNER_MARK = 'kerneltune.sysctl owns this file: local changes are overwritten.'
 
 
 def targets(expectations, live_values):
@@ -27,8 +28,8 @@ def targets(expectations, live_values):
 
 
 def render_dropin(values, reasons, header_lines):
-    """Return the drop-in text: header comment, then each key (sorted) under its reason."""
-    lines = ['# ' + line if line else '#' for line in header_lines]
+    """Return the drop-in text: header comment and owner mark, then each key (sorted) under its reason."""
+    lines = ['# ' + line if line else '#' for line in header_lines] + ['# ' + OWNER_MARK]
     for key in sorted(values):
         lines.append('')
         reason = ' '.join((reasons.get(key) or '').split())
@@ -67,6 +68,11 @@ def find_shadows(ordered_assignments, dropin_path, values):
         if item.value is None or not same_value(item.value, str(values[item.key])):
             shadows.append(Shadow(item.key, item.source, item.line, None, item.value))
     return shadows
+
+
+def is_owned(text):
+    """True when an existing drop-in was written by this collection (it carries the owner mark)."""
+    return ('# ' + OWNER_MARK) in text.split('\n')
 
 
 def comment_out(text, line_numbers, dropin_path):

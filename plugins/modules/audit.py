@@ -283,8 +283,8 @@ def main():
     )
     params = module.params
     try:
-        expectations, baselines = prepare(merge(params['profile'], params['expect']),
-                                          merge(params['baseline_profile'], params['baseline']))
+        expectations, baselines = prepare(merge(params['profile'], params['expect'], 'expect'),
+                                          merge(params['baseline_profile'], params['baseline'], 'baseline'))
         if not expectations:
             module.fail_json(msg='nothing to audit: expect is empty and no profile was given')
         applier = module.params['boot_applier']

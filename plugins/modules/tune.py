@@ -17,15 +17,28 @@ description:
   - All or nothing. Every key is checked to exist before anything changes (unknown keys fail with close
     matches suggested). Live values are written first; if the kernel rejects one, those already written are
     restored, no file is touched, and the error names the key and the kernel's reason.
-  - Files are replaced atomically, and the drop-in is parsed back before it replaces the old one. Lines of other
-    files are only commented out, one by one, after a backup. A lock serialises concurrent runs on a host.
-  - Most users call it through the role C(kerneltune.sysctl.sysctl_tuning), which audits before and verifies after.
+  - Files are handled as bytes and replaced atomically; the drop-in is parsed back before it replaces the old one.
+    If writing any file fails, every file already replaced and every live value already written is restored.
+    Lines of other files are only commented out, one by one, after a backup, and only in files under C(/etc)
+    (the administrator's); a line in a package's file (C(/usr/lib/sysctl.d)) that would undo the drop-in is an
+    error that names it. An existing file at O(path) is only replaced when this collection wrote it. A lock
+    serialises concurrent runs on a host.
+  - After the change the host is audited again, from scratch, with the logic of M(kerneltune.sysctl.audit). With
+    O(verify=true) the task fails unless every key holds live and at the next boot. RV(before) and RV(after)
+    hold both audits, so one module run per host does the whole job.
+  - Most users call it through the role C(kerneltune.sysctl.sysctl_tuning), which also prints the drift it found.
 author:
   - kerneltune.sysctl contributors (@kerneltune)
 options:
   profile:
     description:
-      - A profile shipped with the collection (see M(kerneltune.sysctl.audit)); O(settings) are merged over it.
+      - A target profile shipped with the collection (see M(kerneltune.sysctl.audit)); O(settings) are merged over
+        it. Baseline profiles such as C(alibaba_cloud_default) are only compared with, never applied.
+    type: str
+    choices: [high_connection]
+  baseline_profile:
+    description:
+      - A profile the values before the change are compared with, for RV(before.sysctl.key.at_baseline).
     type: str
     choices: [alibaba_cloud_default, high_connection]
   settings:
@@ -36,7 +49,8 @@ options:
     default: {}
   path:
     description:
-      - The drop-in this module owns. It must be a C(.conf) file in C(/etc/sysctl.d) or C(/run/sysctl.d).
+      - The drop-in this module owns, a C(.conf) file directly in C(/etc/sysctl.d) (created when missing).
+      - An existing file there is only replaced when it carries the mark this module writes into its header.
     type: path
     default: /etc/sysctl.d/90-kerneltune.conf
   shadowed:
@@ -63,10 +77,17 @@ options:
     default: fail
   header:
     description:
-      - Comment lines at the top of the drop-in, for example the C(ansible_managed) string.
+      - Comment lines at the top of the drop-in, for example the C(ansible_managed) string. The module adds its
+        own mark after them.
     type: list
     elements: str
-    default: [Managed by kerneltune.sysctl. Local changes will be overwritten.]
+    default: []
+  verify:
+    description:
+      - After the change, audit the host again and fail unless every key holds live and at the next boot (only at
+        the next boot for keys not written live, see O(apply_live) and RV(skipped_live)).
+    type: bool
+    default: true
   boot_applier:
     description:
       - The boot applier to model when looking for shadowing lines; see O(kerneltune.sysctl.audit#module:boot_applier).
@@ -148,53 +169,81 @@ boot_applier:
   returned: always
   type: str
   sample: procps
+before:
+  description:
+    - The audit of the managed keys before the change, as M(kerneltune.sysctl.audit) returns it (C(sysctl) per key
+      with C(live), C(boot), C(boot_source), C(expected), C(baseline), C(at_baseline), C(status); C(summary)).
+    - In check mode this is the drift report.
+  returned: always
+  type: dict
+  sample: {sysctl: {net.ipv4.tcp_max_tw_buckets: {live: "5000", boot: "5000", boot_source: /etc/sysctl.conf:14,
+           expected: {min: 262144}, baseline: "5000", at_baseline: true, status: drift}}, summary: {drift: 1}}
+after:
+  description: The audit of the managed keys after the change, read afresh from the kernel and the files.
+  returned: when not in check mode
+  type: dict
 '''
 
 import fcntl
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import merge, prepare
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import audit, merge, not_holding, prepare
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import same_value
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import KernelRejectedError, SysctlError
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._files import (
+    Transaction, backup, read_bytes, to_bytes, to_text,
+)
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
-    conf_files, host_applier, read_assignments, read_live, read_or_empty, read_text,
+    conf_files, host_applier, read_assignments, read_live,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import (
     apply_all, in_container, is_namespaced, unknown_key_error,
 )
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import profile_names, profile_reasons
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import (
+    profile_names, profile_reasons, target_profile_names,
+)
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import (
-    check_rendered, comment_out, find_shadows, render_dropin, targets,
+    check_rendered, comment_out, find_shadows, is_owned, render_dropin, targets,
 )
 
 LOCK_FILE = '/run/kerneltune-sysctl.lock'
-OWN_DIRS = ('/etc/sysctl.d', '/run/sysctl.d')
+OWN_DIR = '/etc/sysctl.d'
+# Lines are only ever commented out in files of the administrator (/etc), never in
+# package-owned files (/usr/lib/sysctl.d, /lib/sysctl.d, ...) nor in /run (tmpfs).
+EDITABLE_ROOT = '/etc/'
 
 
-def _write_atomic(module, path, text, mode=0o644):
-    """Write ``text`` beside ``path`` and move it into place (never half-written)."""
-    handle, tmp = tempfile.mkstemp(prefix='.kerneltune-', dir=os.path.dirname(path))
-    try:
-        with os.fdopen(handle, 'w') as out:
-            out.write(text)
-        os.chmod(tmp, mode)
-        module.atomic_move(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+def _check_path(path):
+    if os.path.dirname(path) != OWN_DIR or not path.endswith('.conf'):
+        raise SysctlError('path %s must be a .conf file directly in %s' % (path, OWN_DIR))
+    if os.path.islink(path):
+        raise SysctlError('refusing to replace %s: it is a symlink (to %s), not a drop-in of kerneltune.sysctl'
+                          % (path, os.readlink(path)))
+    current = read_bytes(path)
+    if current is not None and not is_owned(to_text(current)):
+        raise SysctlError('refusing to replace %s: it exists and was not written by kerneltune.sysctl; '
+                          'choose another path, or move the file away' % path)
+    return current
+
+
+def _audit_now(expectations, baselines, applier):
+    """Read the host afresh and audit it (the logic of kerneltune.sysctl.audit)."""
+    assignments, dummy = read_assignments(conf_files(applier))
+    live = dict((key, read_live(key)) for key in expectations)
+    results, summary = audit(expectations, baselines, live, assignments)
+    return dict(sysctl=results, summary=summary)
 
 
 def _plan(module, params):
     """Read the host and return everything the run would change; raises SysctlError."""
-    expectations, dummy = prepare(merge(params['profile'], params['settings']))
+    expectations, baselines = prepare(merge(params['profile'], params['settings']),
+                                      merge(params['baseline_profile'], {}))
     if not expectations:
         raise SysctlError('nothing to tune: settings is empty and no profile was given')
     path = params['path']
-    if os.path.dirname(path) not in OWN_DIRS or not path.endswith('.conf'):
-        raise SysctlError('path %s must be a .conf file directly in %s' % (path, ' or '.join(OWN_DIRS)))
+    current = _check_path(path)
     live = dict((key, read_live(key)) for key in expectations)
     missing = sorted(key for key, value in live.items() if value is None)
     if missing and params['missing'] == 'fail':
@@ -210,14 +259,20 @@ def _plan(module, params):
     check_rendered(text, values, path)
 
     applier = host_applier() if params['boot_applier'] == 'auto' else params['boot_applier']
-    files = conf_files(applier, planned=path)
-    assignments, dummy = read_assignments(files, texts={path: text})
-    shadows = find_shadows(assignments, path, values)
+    assignments, dummy = read_assignments(conf_files(applier))
+    before, before_summary = audit(expectations, baselines, live, assignments)
+    planned, dummy = read_assignments(conf_files(applier, planned=path), texts={path: text})
+    shadows = find_shadows(planned, path, values)
     if shadows and params['shadowed'] == 'fail':
         raise SysctlError('files applied after %s would undo it at boot: %s' % (path, ', '.join(
             '%s:%d sets %s = %s' % (s.source, s.line, s.key, s.value) for s in shadows)))
     if params['shadowed'] == 'ignore':
         shadows = []
+    foreign = sorted(set(s.source for s in shadows if not os.path.realpath(s.source).startswith(EDITABLE_ROOT)))
+    if foreign:
+        raise SysctlError('files of a package are applied after %s and would undo it at boot: %s; they are not '
+                          'edited: name the drop-in so that it sorts after them (for example %s/99-zz-kerneltune.conf)'
+                          % (path, ', '.join(foreign), OWN_DIR))
 
     changes = dict((key, values[key]) for key in values if not same_value(live[key], values[key]))
     skipped_live = []
@@ -228,12 +283,14 @@ def _plan(module, params):
             del changes[key]
     if not params['apply_live']:
         changes = {}
-    return dict(values=values, live=live, text=text, shadows=shadows, changes=changes, applier=applier,
+    return dict(expectations=expectations, baselines=baselines, values=values, live=live, text=text,
+                current=current, shadows=shadows, changes=changes, applier=applier,
+                before=dict(sysctl=before, summary=before_summary),
                 skipped_live=skipped_live, skipped_missing=missing)
 
 
 def _edits(plan, path):
-    """Return ``{real file: (before, after, [shadows])}`` for the lines to comment out."""
+    """Return ``{real file: (before bytes, after bytes, [shadows])}`` for the lines to comment out."""
     by_file = {}
     for shadow in plan['shadows']:
         # /etc/sysctl.d/99-sysctl.conf is often a symlink to /etc/sysctl.conf: edit the real file, once.
@@ -242,22 +299,50 @@ def _edits(plan, path):
             by_file.setdefault(real, []).append(shadow._replace(source=real))
     edits = {}
     for real, shadows in sorted(by_file.items()):
-        before = read_text(real)
-        edits[real] = (before, comment_out(before, [s.line for s in shadows], path), shadows)
+        before = read_bytes(real)
+        after = to_bytes(comment_out(to_text(before), [s.line for s in shadows], path))
+        edits[real] = (before, after, shadows)
     return edits
+
+
+def _apply(plan, edits, path, new_dropin):
+    """Change the host, all or nothing; return the backups made. Raises SysctlError after undoing."""
+    try:
+        apply_all(plan['changes'], plan['live'])
+    except KernelRejectedError as exc:
+        raise SysctlError('%s; values already written were restored, no file was changed' % exc)
+    transaction = Transaction()
+    backups = []
+    try:
+        if not os.path.isdir(OWN_DIR):
+            os.makedirs(OWN_DIR, 0o755)
+        if new_dropin:
+            transaction.replace(path, to_bytes(plan['text']), 0o644)
+        for real, (dummy, after, dummy2) in edits.items():
+            backups.append(backup(real))
+            transaction.replace(real, after, None)
+    except Exception as exc:  # pylint: disable=broad-except
+        unrestored = transaction.rollback()
+        for made in backups:
+            os.unlink(made)
+        apply_all(dict((key, plan['live'][key]) for key in plan['changes']), plan['live'])
+        raise SysctlError('writing the sysctl files failed (%s); live values and files were restored%s'
+                          % (exc, '' if not unrestored else ' except ' + ', '.join(unrestored)))
+    return backups
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            profile=dict(type='str', choices=profile_names()),
+            profile=dict(type='str', choices=target_profile_names()),
             settings=dict(type='dict', default={}),
+            baseline_profile=dict(type='str', choices=profile_names()),
             path=dict(type='path', default='/etc/sysctl.d/90-kerneltune.conf'),
             shadowed=dict(type='str', default='comment', choices=['comment', 'fail', 'ignore']),
             apply_live=dict(type='bool', default=True),
             missing=dict(type='str', default='fail', choices=['fail', 'skip']),
-            header=dict(type='list', elements='str',
-                        default=['Managed by kerneltune.sysctl. Local changes will be overwritten.']),
+            verify=dict(type='bool', default=True),
+            header=dict(type='list', elements='str', default=[]),
             boot_applier=dict(type='str', default='auto', choices=['auto', 'procps', 'systemd', 'systemd_rhel7']),
         ),
         required_one_of=[('profile', 'settings')],
@@ -272,38 +357,38 @@ def main():
     try:
         plan = _plan(module, params)
         edits = _edits(plan, path)
-    except SysctlError as exc:
+    except (SysctlError, IOError, OSError) as exc:
         module.fail_json(msg=str(exc))
 
-    before = read_or_empty(path)
-    mode_wrong = os.path.exists(path) and (os.stat(path).st_mode & 0o7777) != 0o644
-    diff = [dict(before_header=path, after_header=path, before=before, after=plan['text'])]
-    diff.extend(dict(before_header=real, after_header=real, before=b, after=a) for real, (b, a, s) in edits.items())
-    changed = bool(before != plan['text'] or mode_wrong or edits or plan['changes'])
-    backups = []
-    if changed and not module.check_mode:
-        try:
-            apply_all(plan['changes'], plan['live'])
-        except SysctlError as exc:
-            module.fail_json(msg='%s; values already written were restored, no file was changed' % exc)
-        try:
-            if before != plan['text'] or mode_wrong:
-                _write_atomic(module, path, plan['text'])
-            for real, (dummy, after, dummy2) in edits.items():
-                backups.append(module.backup_local(real))
-                _write_atomic(module, real, after, os.stat(real).st_mode & 0o7777)
-        except (IOError, OSError) as exc:
-            apply_all(dict((key, plan['live'][key]) for key in plan['changes']), plan['live'])
-            module.fail_json(msg='writing %s failed: %s; live values were restored' % (path, exc))
-    if lock:
-        lock.close()
-    module.exit_json(
+    current = plan['current']
+    new_dropin = current != to_bytes(plan['text']) or (os.stat(path).st_mode & 0o7777) != 0o644
+    changed = bool(new_dropin or edits or plan['changes'])
+    diff = [dict(before_header=path, after_header=path, before=to_text(current or b''), after=plan['text'])]
+    diff.extend(dict(before_header=real, after_header=real, before=b.decode('utf-8', 'replace'),
+                     after=a.decode('utf-8', 'replace')) for real, (b, a, s) in edits.items())
+    result = dict(
         changed=changed, path=path, values=plan['values'], boot_applier=plan['applier'],
         live_changes=dict((key, dict(before=plan['live'][key], after=value)) for key, value in plan['changes'].items()),
-        skipped_live=plan['skipped_live'], skipped_missing=plan['skipped_missing'], backup_files=backups,
+        skipped_live=plan['skipped_live'], skipped_missing=plan['skipped_missing'], backup_files=[],
         shadowed=[dict(file=s.source, line=s.line, key=s.key, value=s.value) for e in edits.values() for s in e[2]],
-        diff=diff,
+        before=plan['before'], diff=diff,
     )
+    if module.check_mode:
+        module.exit_json(**result)
+    if changed:
+        try:
+            result['backup_files'] = _apply(plan, edits, path, new_dropin)
+        except SysctlError as exc:
+            module.fail_json(msg=str(exc), **result)
+    result['after'] = _audit_now(plan['expectations'], plan['baselines'], plan['applier'])
+    lock.close()
+    if params['verify']:
+        boot_only = plan['skipped_live'] if params['apply_live'] else list(plan['values'])
+        problems = not_holding(result['after']['sysctl'], plan['expectations'], boot_only)
+        if problems:
+            module.fail_json(msg='after the change these keys do not hold: %s' % '; '.join(
+                '%s (%s)' % item for item in sorted(problems.items())), **result)
+    module.exit_json(**result)
 
 
 if __name__ == '__main__':

@@ -17,6 +17,15 @@ CSV_FIELDS = ('host', 'key', 'live', 'boot', 'boot_source', 'expected', 'baselin
 PRESSURE_RANK = {'overflowed': 0, 'near_limit': 1}  # anything else (ok, no data) ranks after
 
 
+def stuck_at_baseline(entry):
+    """True for a key that drifts and still has the baseline value (the image default).
+
+    A key whose expected value equals its baseline (tcp_syncookies 1) or whose only fault
+    is that nothing persists the right value does not count.
+    """
+    return bool(entry.get('at_baseline')) and entry['status'] == 'drift'
+
+
 def host_worst(result):
     """The worst status of one host's keys ('ok' when all are)."""
     statuses = [entry['status'] for entry in result.get('sysctl', {}).values()]
@@ -52,15 +61,13 @@ def build_report(results, unreachable, failed, profile, baseline_profile, genera
     for host, result in ordered:
         entries = result.get('sysctl', {})
         host_status[host] = host_worst(result)
-        # A host is "at baseline" when a key that is not ok still has the baseline value
-        # (a key whose expected value equals the baseline, like tcp_syncookies 1, does not count).
-        if any(entry.get('at_baseline') and entry['status'] != 'ok' for entry in entries.values()):
+        if any(stuck_at_baseline(entry) for entry in entries.values()):
             hosts_at_baseline.append(host)
         for key, entry in entries.items():
             status_counts[entry['status']] += 1
             counts = key_counts.setdefault(key, Counter())
             counts[entry['status']] += 1
-            if entry.get('at_baseline') and entry['status'] != 'ok':
+            if stuck_at_baseline(entry):
                 counts['at_baseline'] += 1
     worst = []
     for key, c in key_counts.items():
@@ -96,10 +103,17 @@ def _cell(value):
 
 
 def csv_rows(report):
-    """Yield one row per host x key (hosts worst first, keys sorted)."""
+    """Yield one row per host x key (hosts worst first, keys sorted), then one row per host not audited.
+
+    A host not audited has an empty key, its reason in ``boot_source`` and the
+    status ``unreachable`` or ``failed``, so a CSV consumer sees it too.
+    """
     for host in report['host_order']:
         for key, entry in sorted(report['hosts'][host].get('sysctl', {}).items()):
             yield [host, key] + [_cell(entry.get(field)) for field in CSV_FIELDS[2:]]
+    for kind in ('unreachable', 'failed'):
+        for host, reason in report[kind].items():
+            yield [host, '', '', '', _short(reason), '', '', '', kind]
 
 
 def write_csv(report, path):
@@ -142,8 +156,8 @@ def summary_lines(report):
         under = s['hosts_under_pressure']
         lines.append('hosts under TIME_WAIT/backlog pressure: %d%s' % (len(under), _names(under)))
     if s['worst_keys']:
-        lines.append('keys drifting most: ' + ', '.join('%s (%d hosts)' % (k['key'], k['not_ok'])
-                                                        for k in s['worst_keys'][:5]))
+        lines.append('keys drifting most: ' + ', '.join(
+            '%s (%d host%s)' % (k['key'], k['not_ok'], '' if k['not_ok'] == 1 else 's') for k in s['worst_keys'][:5]))
     for kind in ('unreachable', 'failed'):
         for host, reason in list(report[kind].items())[:10]:
             lines.append('%s: %s: %s' % (kind, host, _short(reason)))

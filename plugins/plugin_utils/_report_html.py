@@ -12,7 +12,7 @@ bytes.
 import html
 import json
 
-from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import STATUS_ORDER, host_pressure
+from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import STATUS_ORDER, host_pressure, stuck_at_baseline
 
 COLOURS = {'ok': '#1e8e3e', 'drift': '#d93025', 'boot_drift': '#f9ab00', 'missing': '#9aa0a6'}
 STATUS_CLASS = dict((status, 'st-' + status) for status in STATUS_ORDER)
@@ -133,7 +133,7 @@ def _summary(report):
 
 def _legend(baseline):
     items = ''.join('<span class="%s">%s</span>' % (STATUS_CLASS[s], _e(s)) for s in STATUS_ORDER)
-    return ('<div class="legend">%s<span class="st-drift bl">not ok, still at %s value</span>'
+    return ('<div class="legend">%s<span class="st-drift bl">drift, still at %s value</span>'
             '<span class="na">not audited</span><span class="pr-over">overflowed</span>'
             '<span class="pr-near">near limit</span></div>' % (items, _e(baseline)))
 
@@ -141,7 +141,7 @@ def _legend(baseline):
 def _cell(entry):
     status = entry.get('status')
     # Marked like the report counts it: a key not ok that still has the baseline value.
-    classes = STATUS_CLASS.get(status, 'st-unknown') + (' bl' if entry.get('at_baseline') and status != 'ok' else '')
+    classes = STATUS_CLASS.get(status, 'st-unknown') + (' bl' if stuck_at_baseline(entry) else '')
     live = entry.get('live')
     title = '\n'.join('%s: %s' % (f, _text(entry.get(f))) for f in TITLE_FIELDS)
     return '<td class="%s" title="%s">%s</td>' % (classes, _e(title), _e('-' if live is None else _text(live)))

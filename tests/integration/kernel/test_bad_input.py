@@ -35,6 +35,7 @@ def tune(host, args, expect_failed=True, check=False):
 @pytest.fixture
 def host(alibaba_host):
     _harness.sh(alibaba_host, 'rm -f /etc/sysctl.d/90-kerneltune.conf /etc/sysctl.d/*~ /etc/sysctl.conf.*~; '
+                "printf 'net.ipv4.tcp_keepalive_time = 600\\n' > /etc/sysctl.d/60-app.conf; "
                 'cp /usr/local/share/kerneltune/alibaba-sysctl.conf /etc/sysctl.conf; '
                 'sysctl -q -p /etc/sysctl.conf >/dev/null 2>&1 || true')
     return alibaba_host
@@ -63,7 +64,12 @@ BAD_TUNE = [
      'the kernel rejected net.ipv4.tcp_tw_reuse = 7: Invalid argument; values already written were restored, '
      'no file was changed'),
     ('path-outside-sysctl-d', {'profile': 'high_connection', 'path': '/etc/cron.d/90-kerneltune.conf'},
-     'path /etc/cron.d/90-kerneltune.conf must be a .conf file directly in /etc/sysctl.d or /run/sysctl.d'),
+     'path /etc/cron.d/90-kerneltune.conf must be a .conf file directly in /etc/sysctl.d'),
+    ('path-not-ours', {'profile': 'high_connection', 'path': '/etc/sysctl.d/60-app.conf'},
+     'refusing to replace /etc/sysctl.d/60-app.conf: it exists and was not written by kerneltune.sysctl'),
+    ('path-is-a-symlink', {'profile': 'high_connection', 'path': '/etc/sysctl.d/99-sysctl.conf'},
+     'refusing to replace /etc/sysctl.d/99-sysctl.conf: it is a symlink (to ../sysctl.conf)'),
+    ('baseline-as-target', {'profile': 'alibaba_cloud_default'}, 'value of profile must be one of: high_connection'),
     ('shadowed-fail', {'profile': 'high_connection', 'shadowed': 'fail'},
      'files applied after /etc/sysctl.d/90-kerneltune.conf would undo it at boot: '
      '/etc/sysctl.d/99-sysctl.conf:14 sets net.ipv4.tcp_max_tw_buckets = 5000'),
@@ -163,7 +169,7 @@ def test_two_runs_at_once_do_not_corrupt_the_drop_in(host, tmp_path):
     live = _harness.read_sysctl(host, ['net.core.somaxconn'])['net.core.somaxconn']
     assert 'net.core.somaxconn = %s' % live in text
     assert _harness.sh(host, 'ls -a /etc/sysctl.d').stdout.split() == [
-        '.', '..', '90-kerneltune.conf', '99-sysctl.conf', 'README.sysctl']
+        '.', '..', '60-app.conf', '90-kerneltune.conf', '99-sysctl.conf', 'README.sysctl']
 
 
 def test_read_only_proc_sys_is_a_clear_error_or_persist_only():
@@ -207,3 +213,41 @@ def test_host_wide_keys_are_persisted_but_not_written_live_in_a_container(host):
     assert any('vm.swappiness is host-wide' in warning for warning in result['warnings'])
     assert 'vm.swappiness = 10' in _harness.sh(host, 'cat /etc/sysctl.d/90-kerneltune.conf').stdout
     assert _harness.read_sysctl(host, ['vm.swappiness']) == swappiness
+
+
+def test_package_files_are_never_edited(host):
+    _harness.sh(host, "printf 'net.core.somaxconn = 128\\n' > /usr/lib/sysctl.d/95-vendor.conf")
+    try:
+        before = fingerprint(host) + _harness.sh(host, 'ls -a /usr/lib/sysctl.d; cat /usr/lib/sysctl.d/*').stdout
+        result = tune(host, {'profile': 'high_connection'})
+        assert result['msg'].startswith('files of a package are applied after /etc/sysctl.d/90-kerneltune.conf and '
+                                        'would undo it at boot: /usr/lib/sysctl.d/95-vendor.conf; they are not edited')
+        assert fingerprint(host) + _harness.sh(host, 'ls -a /usr/lib/sysctl.d; cat /usr/lib/sysctl.d/*').stdout == before
+        later = tune(host, {'profile': 'high_connection', 'path': '/etc/sysctl.d/99-zz-kerneltune.conf'},
+                     expect_failed=False)
+        assert later['after']['summary']['ok'] == 6
+    finally:
+        _harness.sh(host, 'rm -f /usr/lib/sysctl.d/95-vendor.conf /etc/sysctl.d/99-zz-kerneltune.conf')
+
+
+def test_bytes_of_untouched_lines_are_kept(host):
+    # A Latin-1 comment and a UTF-8 Chinese comment in a file we edit: only the shadowing lines change.
+    _harness.sh(host, "printf '# caf\\351 latin-1\\n# \\344\\270\\255\\346\\226\\207\\n' >> /etc/sysctl.conf")
+    original = _harness.run('podman', 'exec', host, 'od', '-An', '-tx1', '/etc/sysctl.conf').stdout
+    tune(host, {'profile': 'high_connection'}, expect_failed=False)
+    edited = _harness.run('podman', 'exec', host, 'od', '-An', '-tx1', '/etc/sysctl.conf').stdout
+    assert original.split()[-20:] == edited.split()[-20:]
+    assert 'e9 20 6c 61 74 69 6e' in ' '.join(edited.split())
+
+
+def test_failed_file_write_restores_live_values_and_files(host):
+    # /etc/sysctl.conf read-only (bind mount): the drop-in was already written when the edit fails.
+    before = fingerprint(host)
+    _harness.sh(host, 'mount --bind /etc/sysctl.conf /etc/sysctl.conf && mount -o remount,bind,ro /etc/sysctl.conf')
+    try:
+        result = tune(host, {'profile': 'high_connection'})
+    finally:
+        _harness.sh(host, 'umount /etc/sysctl.conf')
+    assert result['msg'].startswith('writing the sysctl files failed')
+    assert result['msg'].endswith('live values and files were restored')
+    assert fingerprint(host) == before

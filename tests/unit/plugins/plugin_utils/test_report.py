@@ -170,7 +170,7 @@ def test_empty_fleet():
     rep = report({}, unreachable={'a': 'down'})
     assert rep['host_order'] == [] and rep['summary']['worst_keys'] == []
     assert rep['summary']['hosts_total'] == 1
-    assert list(csv_rows(rep)) == []
+    assert list(csv_rows(rep)) == [['a', '', '', '', 'down', '', '', '', 'unreachable']]
     assert summary_lines(rep)[0] == 'hosts audited: 0 of 1 (unreachable: 1, failed: 0)'
 
 
@@ -195,7 +195,10 @@ def test_csv_rows_order():
     rows = list(csv_rows(fleet()))
     assert [row[:2] for row in rows] == [
         [host, key] for host in ('db1', 'ctr1', 'web1', 'web2')
-        for key in (SYN, TW, 'net.ipv4.tcp_syncookies')]
+        for key in (SYN, TW, 'net.ipv4.tcp_syncookies')] + [['lb1', ''], ['lb2', ''], ['batch', '']]
+    assert rows[-3:] == [['lb1', '', '', '', 'timed out', '', '', '', 'unreachable'],
+                         ['lb2', '', '', '', 'ssh: no route', '', '', '', 'unreachable'],
+                         ['batch', '', '', '', 'MODULE FAILURE', '', '', '', 'failed']]
     assert rows[3] == ['ctr1', SYN, '4096', '4096', '/etc/sysctl.conf:1', '1', '', 'false', 'drift']
     assert rows[7] == ['web1', TW, '5000', '5000', '/etc/sysctl.conf:1', '1', '', 'true', 'drift']
 
@@ -276,7 +279,7 @@ def test_thousand_hosts_bounded_memory(tmp_path):
     with open(str(tmp_path / 'report.csv'), newline='') as handle:
         rows = list(csv.reader(handle))
     assert tuple(rows[0]) == CSV_FIELDS
-    assert len(rows) - 1 == HOSTS * KEYS == 30000
+    assert len(rows) - 1 == HOSTS * KEYS + 11  # 30,000 host x key rows + 10 unreachable + 1 failed
     assert len(json.loads((tmp_path / 'report.json').read_text())['hosts']) == HOSTS
     page = (tmp_path / 'report.html').read_text()
     assert page.count('<td class="st-') == HOSTS * KEYS

@@ -213,7 +213,7 @@ def test_filter_legend_and_sticky(page):
     assert "getAttribute('data-host').toLowerCase().indexOf(text)" in page
     assert "document.body.setAttribute('data-rendered', '1')" in page
     assert 'position:sticky;top:0' in page and 'position:sticky;left:0' in page
-    assert '<div class="legend">' in page and 'not ok, still at alibaba_cloud_default value' in page
+    assert '<div class="legend">' in page and 'drift, still at alibaba_cloud_default value' in page
 
 
 UNTRUSTED = [
