@@ -38,7 +38,7 @@ options:
     choices: [high_connection]
   baseline_profile:
     description:
-      - A profile the values before the change are compared with, for RV(before.sysctl.key.at_baseline).
+      - A profile the values before the change are compared with, for the C(at_baseline) fields of RV(before).
     type: str
     choices: [alibaba_cloud_default, high_connection]
   settings:
