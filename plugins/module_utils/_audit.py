@@ -11,6 +11,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._boot import res
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import (
     STATUSES,
     describe,
+    describe_text,
     key_status,
     meets,
     normalize_value,
@@ -110,3 +111,20 @@ def not_holding(results, expectations, boot_only=()):
         elif key not in boot_only and not meets(expectation, entry['live']):
             problems[key] = 'the live value is %s' % entry['live']
     return problems
+
+
+def drift_lines(results, baseline_name=None):
+    """Return one sentence per key that is not ok, for people: what it is, what it should be, and why."""
+    lines = []
+    for key, entry in sorted(results.items()):
+        if entry['status'] == 'ok':
+            continue
+        line = '%s is %s, expected %s: %s' % (key, 'absent' if entry['live'] is None else entry['live'],
+                                               describe_text(entry['expected']), entry['status'])
+        if entry.get('at_baseline') and entry['status'] == 'drift':
+            line += ', still at %s' % (baseline_name or 'the baseline')
+        if entry['status'] == 'boot_drift':
+            line += (', nothing persists it' if entry['boot'] is None else
+                     ', the next boot applies %s from %s' % (entry['boot'], entry['boot_source']))
+        lines.append(line)
+    return lines

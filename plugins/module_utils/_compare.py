@@ -100,6 +100,20 @@ def describe(expectation):
     return described
 
 
+def describe_text(described):
+    """Return an expectation, as ``describe`` gives it, in words: ``>= 8192 and <= 65535``, ``one of 0, 1``."""
+    if not isinstance(described, dict):
+        return str(described)
+    words = []
+    if 'min' in described:
+        words.append('>= %s' % described['min'])
+    if 'max' in described:
+        words.append('<= %s' % described['max'])
+    if 'one_of' in described:
+        words.append('one of %s' % ', '.join(described['one_of']))
+    return ' and '.join(words)
+
+
 def meets(expectation, value):
     """True when a value read from the kernel or a file satisfies the expectation."""
     if value is None:

@@ -74,8 +74,8 @@ def pressure(sockstat_text, netstat_text, limits):
     result['tcp_max_syn_backlog'] = _int(limits.get(SYN_KEY))
     usage = None
     if result['time_wait'] is not None and result['tw_buckets']:
-        usage = round(float(result['time_wait']) / result['tw_buckets'], 4)
-    result['tw_usage'] = usage
+        usage = float(result['time_wait']) / result['tw_buckets']
+    result['tw_usage'] = None if usage is None else round(usage, 4)
     result['verdict'] = {
         TW_KEY: _verdict(result['tw_overflows'], usage is not None and usage > NEAR_LIMIT),
         SYN_KEY: _verdict(result['req_q_full_drops'], bool(result['syncookies_sent'])),

@@ -76,6 +76,11 @@ def profile_names():
     return sorted(PROFILES)
 
 
+def baseline_profile_names():
+    """Profiles of plain values that live values can be compared with (image defaults)."""
+    return sorted(name for name, profile in PROFILES.items() if profile['kind'] == 'baseline')
+
+
 def target_profile_names():
     """Profiles meant to be applied (a baseline such as the image defaults is only compared with)."""
     return sorted(name for name, profile in PROFILES.items() if profile['kind'] == 'target')

@@ -41,6 +41,10 @@ def render_dropin(values, reasons, header_lines):
 
 def check_rendered(text, values, source):
     """Parse a rendered drop-in back; raise SysctlError unless it sets exactly ``values``."""
+    for char in ('\r', '\x00'):
+        if char in text:
+            raise SysctlError('refusing to write %s: it would contain a %r character, which systemd-sysctl reads as '
+                              'a line end (check the header lines)' % (source, char))
     assignments, problems = parse_conf(text, source)
     if problems:
         problem = problems[0]
@@ -76,11 +80,13 @@ def is_owned(text):
 
 
 def comment_out(text, line_numbers, dropin_path):
-    """Return ``text`` with the given 1-based lines commented out, line endings kept."""
-    lines = text.splitlines(True)
+    """Return ``text`` with the given 1-based lines commented out, line endings kept.
+
+    Lines are counted as the parser counts them: only "\\n" ends a line.
+    """
+    lines = text.split('\n')
     for number in sorted(set(line_numbers)):
         original = lines[number - 1]
-        body = original.rstrip('\r\n')
-        ending = original[len(body):]
-        lines[number - 1] = '# %s  # %s %s%s' % (body, DISABLED_MARK, dropin_path, ending)
-    return ''.join(lines)
+        body = original.rstrip('\r')
+        lines[number - 1] = '# %s  # %s %s%s' % (body, DISABLED_MARK, dropin_path, original[len(body):])
+    return '\n'.join(lines)

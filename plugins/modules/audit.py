@@ -35,9 +35,9 @@ options:
     choices: [alibaba_cloud_default, high_connection]
   baseline_profile:
     description:
-      - A profile whose values are the baseline; O(baseline) is merged over it.
+      - A baseline profile whose values are the baseline; O(baseline) is merged over it.
     type: str
-    choices: [alibaba_cloud_default, high_connection]
+    choices: [alibaba_cloud_default]
   expect:
     description:
       - Keys to audit, mapped to what each should be. Required unless O(profile) is given.
@@ -264,14 +264,14 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
     read_or_empty,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._pressure import PRESSURE_KEYS, pressure
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import profile_names
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import baseline_profile_names, profile_names
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             profile=dict(type='str', choices=profile_names()),
-            baseline_profile=dict(type='str', choices=profile_names()),
+            baseline_profile=dict(type='str', choices=baseline_profile_names()),
             expect=dict(type='dict', default={}),
             baseline=dict(type='dict', default={}),
             fail_on_drift=dict(type='bool', default=False),

@@ -38,9 +38,9 @@ options:
     choices: [high_connection]
   baseline_profile:
     description:
-      - A profile the values before the change are compared with, for the C(at_baseline) fields of RV(before).
+      - A baseline profile the values before the change are compared with, for the C(at_baseline) fields of RV(before).
     type: str
-    choices: [alibaba_cloud_default, high_connection]
+    choices: [alibaba_cloud_default]
   settings:
     description:
       - Keys mapped to a value, in the forms of O(kerneltune.sysctl.audit#module:expect) (exact, C(min)/C(max),
@@ -178,6 +178,12 @@ before:
   type: dict
   sample: {sysctl: {net.ipv4.tcp_max_tw_buckets: {live: "5000", boot: "5000", boot_source: /etc/sysctl.conf:14,
            expected: {min: 262144}, baseline: "5000", at_baseline: true, status: drift}}, summary: {drift: 1}}
+drift:
+  description: One sentence per managed key that was not C(ok) before the change (the drift report in words).
+  returned: always
+  type: list
+  elements: str
+  sample: ["net.ipv4.tcp_max_tw_buckets is 5000, expected >= 262144: drift, still at alibaba_cloud_default"]
 after:
   description: The audit of the managed keys after the change, read afresh from the kernel and the files.
   returned: when not in check mode
@@ -189,7 +195,9 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import audit, merge, not_holding, prepare
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import (
+    audit, drift_lines, merge, not_holding, prepare,
+)
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import same_value
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import KernelRejectedError, SysctlError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._files import (
@@ -202,7 +210,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import (
     apply_all, in_container, is_namespaced, unknown_key_error,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import (
-    profile_names, profile_reasons, target_profile_names,
+    baseline_profile_names, profile_reasons, target_profile_names,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import (
     check_rendered, comment_out, find_shadows, is_owned, render_dropin, targets,
@@ -336,7 +344,7 @@ def main():
         argument_spec=dict(
             profile=dict(type='str', choices=target_profile_names()),
             settings=dict(type='dict', default={}),
-            baseline_profile=dict(type='str', choices=profile_names()),
+            baseline_profile=dict(type='str', choices=baseline_profile_names()),
             path=dict(type='path', default='/etc/sysctl.d/90-kerneltune.conf'),
             shadowed=dict(type='str', default='comment', choices=['comment', 'fail', 'ignore']),
             apply_live=dict(type='bool', default=True),
@@ -371,7 +379,7 @@ def main():
         live_changes=dict((key, dict(before=plan['live'][key], after=value)) for key, value in plan['changes'].items()),
         skipped_live=plan['skipped_live'], skipped_missing=plan['skipped_missing'], backup_files=[],
         shadowed=[dict(file=s.source, line=s.line, key=s.key, value=s.value) for e in edits.values() for s in e[2]],
-        before=plan['before'], diff=diff,
+        before=plan['before'], drift=drift_lines(plan['before']['sysctl'], params['baseline_profile']), diff=diff,
     )
     if module.check_mode:
         module.exit_json(**result)

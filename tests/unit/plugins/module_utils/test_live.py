@@ -1,0 +1,329 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 kerneltune.sysctl contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
+    InvalidKeyError,
+    KernelRejectedError,
+    SysctlError,
+    UnknownKeyError,
+)
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import (
+    NAMESPACED_PREFIXES,
+    all_keys,
+    apply_all,
+    in_container,
+    is_namespaced,
+    unknown_key_error,
+    write_live,
+)
+
+TW = 'net.ipv4.tcp_max_tw_buckets'
+SYN = 'net.ipv4.tcp_max_syn_backlog'
+SOMAXCONN = 'net.core.somaxconn'
+SWAPPINESS = 'vm.swappiness'
+
+# A small /proc/sys: path under the root -> value.
+TREE = {
+    'net/core/somaxconn': '4096',
+    'net/core/netdev_max_backlog': '1000',
+    'net/ipv4/tcp_max_tw_buckets': '5000',
+    'net/ipv4/tcp_max_syn_backlog': '1024',
+    'net/ipv4/tcp_fin_timeout': '60',
+    'net/ipv4/tcp_tw_reuse': '2',
+    'net/ipv4/ip_local_port_range': '32768\t60999',
+    'net/ipv4/conf/all/rp_filter': '0',
+    'net/ipv4/conf/lo/rp_filter': '0',
+    'net/ipv4/conf/eth0/rp_filter': '1',
+    'net/ipv4/conf/eth1/rp_filter': '1',
+    'net/ipv4/conf/eth0.100/rp_filter': '1',
+    'vm/swappiness': '60',
+    'kernel/sysrq': '176',
+}
+TREE_KEYS = [
+    'kernel.sysrq',
+    'net.core.netdev_max_backlog',
+    'net.core.somaxconn',
+    'net.ipv4.conf.all.rp_filter',
+    'net.ipv4.conf.eth0.rp_filter',
+    'net.ipv4.conf.eth0/100.rp_filter',
+    'net.ipv4.conf.eth1.rp_filter',
+    'net.ipv4.conf.lo.rp_filter',
+    'net.ipv4.ip_local_port_range',
+    'net.ipv4.tcp_fin_timeout',
+    'net.ipv4.tcp_max_syn_backlog',
+    'net.ipv4.tcp_max_tw_buckets',
+    'net.ipv4.tcp_tw_reuse',
+    'vm.swappiness',
+]
+
+
+@pytest.fixture
+def proc_sys(tmp_path):
+    root = tmp_path / 'proc' / 'sys'
+    for relative, value in TREE.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(value + '\n')
+    return str(root)
+
+
+def read(root, relative):
+    with open(os.path.join(root, relative)) as handle:
+        return handle.read()
+
+
+def test_namespaced_prefixes():
+    assert NAMESPACED_PREFIXES == ('net.',)
+
+
+# (key, namespaced)
+NAMESPACED_CASES = [
+    (TW, True),
+    (SOMAXCONN, True),
+    ('net.ipv4.conf.eth0/100.rp_filter', True),
+    ('net.ipv6.conf.all.disable_ipv6', True),
+    (SWAPPINESS, False),
+    ('kernel.pid_max', False),
+    ('fs.file-max', False),
+    ('user.max_user_namespaces', False),
+    ('network.foo', False),
+    ('vm.net.x', False),
+]
+NAMESPACED_IDS = ['ipv4', 'core', 'vlan', 'ipv6', 'vm', 'kernel', 'fs', 'user', 'prefix-without-dot', 'net-inside']
+
+
+@pytest.mark.parametrize('key, namespaced', NAMESPACED_CASES, ids=NAMESPACED_IDS)
+def test_is_namespaced(key, namespaced):
+    assert is_namespaced(key) is namespaced
+
+
+# (files under the root: path -> bytes or None for a directory, in a container)
+CONTAINER_CASES = [
+    ({}, False),
+    ({'run/.containerenv': b''}, True),
+    ({'.dockerenv': b''}, True),
+    ({'run/.containerenv': None}, True),
+    ({'proc/1/environ': b'container=podman\0PATH=/usr/sbin:/usr/bin\0HOME=/\0'}, True),
+    ({'proc/1/environ': b'PATH=/usr/bin\0container=lxc\0'}, True),
+    ({'proc/1/environ': b'HOME=/\0container=systemd-nspawn'}, True),
+    ({'proc/1/environ': b'PATH=/usr/bin\0HOME=/\0TERM=linux\0'}, False),
+    ({'proc/1/environ': b'NOTcontainer=podman\0my_container=x\0'}, False),
+    ({'proc/1/environ': b''}, False),
+    ({'proc/1/environ': None}, False),
+    ({'run/containerenv': b'', 'dockerenv': b'', 'proc/2/environ': b'container=podman\0'}, False),
+]
+CONTAINER_IDS = [
+    'none', 'podman-marker', 'docker-marker', 'marker-is-a-directory', 'podman-environ', 'lxc-environ',
+    'nspawn-environ-last', 'host-environ', 'lookalike-variables', 'empty-environ', 'unreadable-environ', 'near-misses',
+]
+
+
+@pytest.mark.parametrize('files, expected', CONTAINER_CASES, ids=CONTAINER_IDS)
+def test_in_container(tmp_path, files, expected):
+    for relative, data in files.items():
+        path = tmp_path / relative
+        if data is None:
+            path.mkdir(parents=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    assert in_container(str(tmp_path)) is expected
+
+
+def test_in_container_root_with_trailing_slash(tmp_path):
+    (tmp_path / '.dockerenv').write_bytes(b'')
+    assert in_container(str(tmp_path) + '/') is True
+
+
+# (key, value, path under the root, content written)
+WRITE_CASES = [
+    (TW, 262144, 'net/ipv4/tcp_max_tw_buckets', '262144\n'),
+    (TW, '262144', 'net/ipv4/tcp_max_tw_buckets', '262144\n'),
+    ('net.ipv4.ip_local_port_range', '1024 65000', 'net/ipv4/ip_local_port_range', '1024 65000\n'),
+    ('net.ipv4.conf.eth0/100.rp_filter', 2, 'net/ipv4/conf/eth0.100/rp_filter', '2\n'),
+    ('net/ipv4/conf/eth0.100/rp_filter', 0, 'net/ipv4/conf/eth0.100/rp_filter', '0\n'),
+    (SWAPPINESS, '0', 'vm/swappiness', '0\n'),
+]
+WRITE_IDS = ['int', 'string', 'two-tokens', 'vlan-dotted', 'vlan-slashed', 'vm']
+
+
+@pytest.mark.parametrize('key, value, relative, content', WRITE_CASES, ids=WRITE_IDS)
+def test_write_live(proc_sys, key, value, relative, content):
+    before = dict((other, read(proc_sys, other)) for other in TREE if other != relative)
+    write_live(key, value, proc_sys)
+    assert read(proc_sys, relative) == content
+    assert dict((other, read(proc_sys, other)) for other in TREE if other != relative) == before
+
+
+# (key, value, reason)
+REJECTED_CASES = [
+    ('net.netfilter.nf_conntrack_max', 262144, 'No such file or directory'),
+    ('net.ipv4.conf.eth9.rp_filter', 1, 'No such file or directory'),
+    ('net.ipv4.conf', 1, 'Is a directory'),
+]
+REJECTED_IDS = ['missing-tree', 'missing-interface', 'directory']
+
+
+@pytest.mark.parametrize('key, value, reason', REJECTED_CASES, ids=REJECTED_IDS)
+def test_write_live_rejected(proc_sys, key, value, reason):
+    with pytest.raises(KernelRejectedError) as exc:
+        write_live(key, value, proc_sys)
+    assert str(exc.value) == 'the kernel rejected %s = %s: %s' % (key, value, reason)
+    assert exc.value.key == key
+    assert exc.value.reason == reason
+    assert isinstance(exc.value, SysctlError)
+
+
+def test_write_live_invalid_key_is_not_a_kernel_rejection(proc_sys):
+    with pytest.raises(InvalidKeyError) as exc:
+        write_live('net/../../../etc/passwd', 1, proc_sys)
+    assert str(exc.value) == 'sysctl key \'net/../../../etc/passwd\' has an empty, "." or ".." component'
+
+
+class FakeWriter(object):
+    """Record every write; refuse the keys of ``refuse`` (every time) with the kernel's EINVAL."""
+
+    def __init__(self, refuse=(), refuse_restore=()):
+        self.calls = []
+        self.refuse = set(refuse)
+        self.refuse_restore = set(refuse_restore)
+        self.written = set()
+
+    def __call__(self, key, value, root):
+        self.calls.append((key, value, root))
+        if key in self.refuse or (key in self.written and key in self.refuse_restore):
+            raise KernelRejectedError('the kernel rejected %s = %s: Invalid argument' % (key, value),
+                                      key=key, reason='Invalid argument')
+        self.written.add(key)
+
+
+CHANGES = {TW: '262144', SOMAXCONN: '8192', SYN: '8192', 'net.ipv4.tcp_fin_timeout': '30'}
+PREVIOUS = {TW: '5000', SOMAXCONN: '4096', SYN: '1024', 'net.ipv4.tcp_fin_timeout': '60', SWAPPINESS: '60'}
+
+
+def test_apply_all_writes_in_key_order():
+    writer = FakeWriter()
+    assert apply_all(CHANGES, PREVIOUS, '/root', writer) is None
+    assert writer.calls == [
+        (SOMAXCONN, '8192', '/root'),
+        ('net.ipv4.tcp_fin_timeout', '30', '/root'),
+        (SYN, '8192', '/root'),
+        (TW, '262144', '/root'),
+    ]
+
+
+def test_apply_all_nothing():
+    writer = FakeWriter()
+    apply_all({}, PREVIOUS, '/root', writer)
+    assert writer.calls == []
+
+
+# (refused key, expected calls after the failing one: the restores)
+ROLLBACK_CASES = [
+    (SOMAXCONN, []),
+    ('net.ipv4.tcp_fin_timeout', [(SOMAXCONN, '4096')]),
+    (SYN, [('net.ipv4.tcp_fin_timeout', '60'), (SOMAXCONN, '4096')]),
+    (TW, [(SYN, '1024'), ('net.ipv4.tcp_fin_timeout', '60'), (SOMAXCONN, '4096')]),
+]
+ROLLBACK_IDS = ['first-fails', 'second-fails', 'third-fails', 'last-fails']
+
+
+@pytest.mark.parametrize('refused, restores', ROLLBACK_CASES, ids=ROLLBACK_IDS)
+def test_apply_all_restores_in_reverse_order(refused, restores):
+    writer = FakeWriter(refuse=[refused])
+    with pytest.raises(KernelRejectedError) as exc:
+        apply_all(CHANGES, PREVIOUS, '/root', writer)
+    assert exc.value.key == refused
+    assert str(exc.value) == 'the kernel rejected %s = %s: Invalid argument' % (refused, CHANGES[refused])
+    order = sorted(CHANGES)
+    attempted = [(key, CHANGES[key], '/root') for key in order[:order.index(refused) + 1]]
+    assert writer.calls == attempted + [(key, value, '/root') for key, value in restores]
+
+
+def test_apply_all_failed_restore_is_skipped_and_the_first_error_raised():
+    writer = FakeWriter(refuse=[TW], refuse_restore=['net.ipv4.tcp_fin_timeout'])
+    with pytest.raises(KernelRejectedError) as exc:
+        apply_all(CHANGES, PREVIOUS, '/root', writer)
+    assert exc.value.key == TW
+    assert str(exc.value) == 'the kernel rejected %s = 262144: Invalid argument' % TW
+    assert writer.calls[4:] == [
+        (SYN, '1024', '/root'),
+        ('net.ipv4.tcp_fin_timeout', '60', '/root'),
+        (SOMAXCONN, '4096', '/root'),
+    ]
+
+
+def test_apply_all_with_write_live(proc_sys):
+    changes = {TW: 262144, SOMAXCONN: 8192, 'net.netfilter.nf_conntrack_max': 262144}
+    previous = {TW: '5000', SOMAXCONN: '4096', 'net.netfilter.nf_conntrack_max': None}
+    with pytest.raises(KernelRejectedError) as exc:
+        apply_all(changes, previous, proc_sys)
+    assert str(exc.value) == ('the kernel rejected net.netfilter.nf_conntrack_max = 262144: '
+                              'No such file or directory')
+    assert read(proc_sys, 'net/ipv4/tcp_max_tw_buckets') == '5000\n'
+    assert read(proc_sys, 'net/core/somaxconn') == '4096\n'
+
+    apply_all({TW: 262144, SOMAXCONN: 8192}, previous, proc_sys)
+    assert read(proc_sys, 'net/ipv4/tcp_max_tw_buckets') == '262144\n'
+    assert read(proc_sys, 'net/core/somaxconn') == '8192\n'
+
+
+def test_all_keys(proc_sys):
+    assert sorted(all_keys(proc_sys)) == TREE_KEYS
+
+
+def test_all_keys_empty_or_missing_root(tmp_path):
+    assert all_keys(str(tmp_path)) == []
+    assert all_keys(str(tmp_path / 'missing')) == []
+
+
+# (key, suggestions)
+UNKNOWN_CASES = [
+    ('net.ipv4.tcp_max_tw_bucket', ['net.ipv4.tcp_max_tw_buckets']),
+    ('net.core.somaxcon', ['net.core.somaxconn']),
+    ('vm.swapiness', ['vm.swappiness']),
+    ('net.ipv4.tcp_tw_recycle', ['net.ipv4.tcp_tw_reuse']),
+    ('net.ipv4.conf.eth2.rp_filter',
+     ['net.ipv4.conf.eth1.rp_filter', 'net.ipv4.conf.eth0.rp_filter', 'net.ipv4.conf.eth0/100.rp_filter']),
+    ('kernel.nothing_like_it', []),
+    ('fs.file-max', []),
+    ('net.netfilter.nf_conntrack_max', []),
+]
+UNKNOWN_IDS = ['missing-s', 'missing-n', 'missing-p', 'removed-key', 'three-closest', 'nothing-close', 'other-tree', 'missing-tree']
+
+
+@pytest.mark.parametrize('key, suggestions', UNKNOWN_CASES, ids=UNKNOWN_IDS)
+def test_unknown_key_error(proc_sys, key, suggestions):
+    error = unknown_key_error(key, proc_sys)
+    assert isinstance(error, UnknownKeyError)
+    assert error.key == key
+    assert error.suggestions == suggestions
+    path = os.path.join(proc_sys, *key.split('.'))
+    hint = '; did you mean %s?' % ' or '.join(suggestions) if suggestions else ''
+    assert str(error) == 'unknown sysctl key %s: this kernel has no %s%s' % (key, path, hint)
+
+
+def test_unknown_key_error_message(proc_sys):
+    assert str(unknown_key_error('net.ipv4.tcp_max_tw_bucket', proc_sys)) == (
+        'unknown sysctl key net.ipv4.tcp_max_tw_bucket: this kernel has no %s/net/ipv4/tcp_max_tw_bucket; '
+        'did you mean net.ipv4.tcp_max_tw_buckets?' % proc_sys)
+    assert str(unknown_key_error('net.ipv4.conf.eth2.rp_filter', proc_sys)) == (
+        'unknown sysctl key net.ipv4.conf.eth2.rp_filter: this kernel has no %s/net/ipv4/conf/eth2/rp_filter; '
+        'did you mean net.ipv4.conf.eth1.rp_filter or net.ipv4.conf.eth0.rp_filter or '
+        'net.ipv4.conf.eth0/100.rp_filter?' % proc_sys)
+    assert str(unknown_key_error('kernel.nothing_like_it', proc_sys)) == (
+        'unknown sysctl key kernel.nothing_like_it: this kernel has no %s/kernel/nothing_like_it' % proc_sys)
+
+
+def test_unknown_key_error_vlan_path(proc_sys):
+    error = unknown_key_error('net.ipv4.conf.eth0/200.rp_filter', proc_sys)
+    assert str(error).startswith('unknown sysctl key net.ipv4.conf.eth0/200.rp_filter: this kernel has no '
+                                 '%s/net/ipv4/conf/eth0.200/rp_filter; did you mean ' % proc_sys)
+    assert error.suggestions[0] == 'net.ipv4.conf.eth0/100.rp_filter'
