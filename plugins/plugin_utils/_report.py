@@ -13,7 +13,9 @@ from collections import Counter
 
 STATUS_ORDER = ('drift', 'boot_drift', 'missing', 'ok')
 STATUS_RANK = dict((status, rank) for rank, status in enumerate(STATUS_ORDER))
-CSV_FIELDS = ('host', 'key', 'live', 'boot', 'boot_source', 'expected', 'baseline', 'at_baseline', 'status')
+# "pressure": the verdict of the counters this key governs (tcp_max_tw_buckets, tcp_max_syn_backlog, somaxconn).
+CSV_FIELDS = ('host', 'key', 'live', 'boot', 'boot_source', 'expected', 'baseline', 'at_baseline', 'status',
+              'pressure')
 PRESSURE_RANK = {'overflowed': 0, 'near_limit': 1}  # anything else (ok, no data) ranks after
 
 
@@ -109,11 +111,13 @@ def csv_rows(report):
     status ``unreachable`` or ``failed``, so a CSV consumer sees it too.
     """
     for host in report['host_order']:
-        for key, entry in sorted(report['hosts'][host].get('sysctl', {}).items()):
-            yield [host, key] + [_cell(entry.get(field)) for field in CSV_FIELDS[2:]]
+        result = report['hosts'][host]
+        verdicts = (result.get('pressure') or {}).get('verdict') or {}
+        for key, entry in sorted(result.get('sysctl', {}).items()):
+            yield [host, key] + [_cell(entry.get(field)) for field in CSV_FIELDS[2:-1]] + [verdicts.get(key, '')]
     for kind in ('unreachable', 'failed'):
         for host, reason in report[kind].items():
-            yield [host, '', '', '', _short(reason), '', '', '', kind]
+            yield [host, '', '', '', _short(reason), '', '', '', kind, '']
 
 
 def write_csv(report, path):

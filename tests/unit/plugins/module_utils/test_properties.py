@@ -174,3 +174,19 @@ def test_render_then_parse_gives_the_same_settings(settings_, slashed, spacing):
     assert [item.line for item in assignments] == list(range(1, len(settings_) + 1))
     assert dict((item.key, item.value) for item in assignments) == settings_
     assert not any(item.ignore_failure or item.is_glob for item in assignments)
+
+
+@SETTINGS
+@given(values=st.dictionaries(writable_parts.map(join_key), value_text.map(normalize_value).filter(bool), min_size=1,
+                              max_size=10),
+       reasons=st.lists(st.text(max_size=40).filter(lambda t: '\r' not in t and '\x00' not in t), max_size=3),
+       header=st.lists(st.text(alphabet='abc XYZ:-=#;', max_size=30), max_size=3))
+def test_render_dropin_then_parse_gives_the_same_settings(values, reasons, header):
+    # The module's own rendering (header, owner mark, reasons as comments) parses back to exactly its values.
+    from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import check_rendered, render_dropin
+    reason_of = dict((key, reasons[index % len(reasons)] if reasons else '') for index, key in enumerate(values))
+    text = render_dropin(values, reason_of, header)
+    assignments, problems = parse_conf(text, '/etc/sysctl.d/90-kerneltune.conf')
+    assert problems == []
+    assert dict((item.key, item.value) for item in assignments) == values
+    check_rendered(text, values, '/etc/sysctl.d/90-kerneltune.conf')
