@@ -31,15 +31,19 @@ def _int(text):
         return None
 
 
+def _named_lines(text):
+    """Yield ``(name, fields)`` for each ``Name: field field ...`` line."""
+    for line in text.split('\n'):
+        name, sep, rest = line.partition(':')
+        if sep:
+            yield name.strip(), rest.split()
+
+
 def parse_netstat(text):
     """Return ``{section: {counter: int}}`` from /proc/net/netstat (or /proc/net/snmp) text."""
     sections = {}
     pending = {}
-    for line in text.split('\n'):
-        name, sep, rest = line.partition(':')
-        if not sep:
-            continue
-        fields = rest.split()
+    for name, fields in _named_lines(text):
         if name in pending:
             header = pending.pop(name)
             sections[name] = dict((h, v) for h, v in zip(header, (_int(f) for f in fields)) if v is not None)
@@ -51,12 +55,8 @@ def parse_netstat(text):
 def parse_sockstat(text):
     """Return ``{protocol: {field: int}}`` from /proc/net/sockstat text (``TCP: inuse 5 orphan 0 tw 2 ...``)."""
     result = {}
-    for line in text.split('\n'):
-        name, sep, rest = line.partition(':')
-        if not sep:
-            continue
-        fields = rest.split()
-        result[name.strip()] = dict((fields[i], _int(fields[i + 1])) for i in range(0, len(fields) - 1, 2))
+    for name, fields in _named_lines(text):
+        result[name] = dict((fields[i], _int(fields[i + 1])) for i in range(0, len(fields) - 1, 2))
     return result
 
 

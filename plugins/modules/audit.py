@@ -69,14 +69,8 @@ options:
         limits that govern them.
     type: bool
     default: true
-  boot_applier:
-    description:
-      - Which boot-time applier to model.
-      - V(auto) picks V(systemd) when systemd runs as init and ships C(systemd-sysctl), V(systemd_rhel7) for that
-        on RHEL-family 7, and V(procps) (C(sysctl --system)) otherwise, for example in containers or under SysV init.
-    type: str
-    choices: [auto, procps, systemd, systemd_rhel7]
-    default: auto
+extends_documentation_fragment:
+  - kerneltune.sysctl.boot_applier
 attributes:
   check_mode:
     support: full
@@ -254,6 +248,8 @@ problems:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._boot import APPLIERS
+
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import audit, merge, prepare
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
@@ -276,7 +272,7 @@ def main():
             baseline=dict(type='dict', default={}),
             fail_on_drift=dict(type='bool', default=False),
             pressure=dict(type='bool', default=True),
-            boot_applier=dict(type='str', default='auto', choices=['auto', 'procps', 'systemd', 'systemd_rhel7']),
+            boot_applier=dict(type='str', default='auto', choices=['auto'] + list(APPLIERS)),
         ),
         required_one_of=[('profile', 'expect')],
         supports_check_mode=True,

@@ -88,12 +88,8 @@ options:
         the next boot for keys not written live, see O(apply_live) and RV(skipped_live)).
     type: bool
     default: true
-  boot_applier:
-    description:
-      - The boot applier to model when looking for shadowing lines; see O(kerneltune.sysctl.audit#module:boot_applier).
-    type: str
-    choices: [auto, procps, systemd, systemd_rhel7]
-    default: auto
+extends_documentation_fragment:
+  - kerneltune.sysctl.boot_applier
 attributes:
   check_mode:
     support: full
@@ -194,6 +190,8 @@ import fcntl
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._boot import APPLIERS
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import (
     audit, drift_lines, merge, not_holding, prepare,
@@ -351,7 +349,7 @@ def main():
             missing=dict(type='str', default='fail', choices=['fail', 'skip']),
             verify=dict(type='bool', default=True),
             header=dict(type='list', elements='str', default=[]),
-            boot_applier=dict(type='str', default='auto', choices=['auto', 'procps', 'systemd', 'systemd_rhel7']),
+            boot_applier=dict(type='str', default='auto', choices=['auto'] + list(APPLIERS)),
         ),
         required_one_of=[('profile', 'settings')],
         supports_check_mode=True,
