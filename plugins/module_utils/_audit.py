@@ -119,8 +119,8 @@ def drift_lines(results, baseline_name=None):
     for key, entry in sorted(results.items()):
         if entry['status'] == 'ok':
             continue
-        line = '%s is %s, expected %s: %s' % (key, 'absent' if entry['live'] is None else entry['live'],
-                                               describe_text(entry['expected']), entry['status'])
+        live = 'absent' if entry['live'] is None else entry['live']
+        line = '%s is %s, expected %s: %s' % (key, live, describe_text(entry['expected']), entry['status'])
         if entry.get('at_baseline') and entry['status'] == 'drift':
             line += ', still at %s' % (baseline_name or 'the baseline')
         if entry['status'] == 'boot_drift':
