@@ -385,6 +385,7 @@ def main():
         try:
             result['backup_files'] = _apply(plan, edits, path, new_dropin)
         except SysctlError as exc:
+            result['changed'] = False  # everything was put back
             module.fail_json(msg=str(exc), **result)
     result['after'] = _audit_now(plan['expectations'], plan['baselines'], plan['applier'])
     lock.close()

@@ -81,6 +81,7 @@ def test_bad_input_is_refused_and_host_unchanged(host, args, message):
     before = fingerprint(host)
     result = tune(host, args)
     assert message in result['msg']
+    assert not result.get('changed')
     assert fingerprint(host) == before
 
 
@@ -249,5 +250,6 @@ def test_failed_file_write_restores_live_values_and_files(host):
     finally:
         _harness.sh(host, 'umount /etc/sysctl.conf')
     assert result['msg'].startswith('writing the sysctl files failed')
+    assert result['changed'] is False
     assert result['msg'].endswith('live values and files were restored')
     assert fingerprint(host) == before
