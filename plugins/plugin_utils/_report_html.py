@@ -12,6 +12,7 @@ bytes.
 import html
 import json
 
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import describe_text
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import STATUS_ORDER, host_pressure, stuck_at_baseline
 
 COLOURS = {'ok': '#1e8e3e', 'drift': '#d93025', 'boot_drift': '#f9ab00', 'missing': '#9aa0a6'}
@@ -143,7 +144,8 @@ def _cell(entry):
     # Marked like the report counts it: a key not ok that still has the baseline value.
     classes = STATUS_CLASS.get(status, 'st-unknown') + (' bl' if stuck_at_baseline(entry) else '')
     live = entry.get('live')
-    title = '\n'.join('%s: %s' % (f, _text(entry.get(f))) for f in TITLE_FIELDS)
+    title = '\n'.join('%s: %s' % (f, describe_text(entry.get(f)) if f == 'expected' else _text(entry.get(f)))
+                      for f in TITLE_FIELDS)
     return '<td class="%s" title="%s">%s</td>' % (classes, _e(title), _e('-' if live is None else _text(live)))
 
 
