@@ -76,6 +76,17 @@ def conf_files(applier, dirs=SYSCTL_D_DIRS, sysctl_conf=SYSCTL_CONF, planned=Non
     return files
 
 
+def read_texts(files):
+    """Return ``{path: text}`` of the files that can be read (read_assignments reports the others)."""
+    texts = {}
+    for path in files:
+        try:
+            texts[path] = read_text(path)
+        except (IOError, OSError):
+            continue
+    return texts
+
+
 def read_assignments(files, texts=None):
     """Return ``(assignments, problems)`` of all files, in order; unreadable files are problems.
 

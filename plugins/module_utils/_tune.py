@@ -15,7 +15,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import S
 
 # A line of another file, applied after the drop-in, that sets a managed key
 # to another value (or excludes it): the next boot would undo the tuning.
-Shadow = namedtuple('Shadow', 'key source line text value')
+Shadow = namedtuple('Shadow', 'key source line value')
 
 DISABLED_MARK = 'disabled by kerneltune.sysctl, see'
 OWNER_MARK = 'kerneltune.sysctl owns this file: local changes are overwritten.'
@@ -70,7 +70,7 @@ def find_shadows(ordered_assignments, dropin_path, values):
         if not seen_dropin or item.is_glob or item.key not in values:
             continue
         if item.value is None or not same_value(item.value, str(values[item.key])):
-            shadows.append(Shadow(item.key, item.source, item.line, None, item.value))
+            shadows.append(Shadow(item.key, item.source, item.line, item.value))
     return shadows
 
 

@@ -301,7 +301,7 @@ def main():
     if params['pressure']:
         try:
             outcome['pressure'] = pressure(read_or_empty('/proc/net/sockstat'), read_or_empty('/proc/net/netstat'),
-                                           dict((key, read_live(key)) for key in PRESSURE_KEYS))
+                                           dict((key, live[key] if key in live else read_live(key)) for key in PRESSURE_KEYS))
         except SysctlError as exc:
             module.warn('pressure counters unavailable: %s' % exc)
     not_ok = sorted(key for key, result in results.items() if result['status'] != 'ok')

@@ -202,7 +202,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._files import (
     Transaction, backup, read_bytes, to_bytes, to_text,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
-    conf_files, host_applier, read_assignments, read_live,
+    conf_files, host_applier, read_assignments, read_live, read_texts,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import (
     apply_all, in_container, is_namespaced, unknown_key_error,
@@ -265,9 +265,12 @@ def _plan(module, params):
     check_rendered(text, values, path)
 
     applier = host_applier() if params['boot_applier'] == 'auto' else params['boot_applier']
-    assignments, dummy = read_assignments(conf_files(applier))
+    files = conf_files(applier)
+    texts = read_texts(files)  # each file read once, for the audit before and for the planned order
+    assignments, dummy = read_assignments(files, texts)
     before, before_summary = audit(expectations, baselines, live, assignments)
-    planned, dummy = read_assignments(conf_files(applier, planned=path), texts={path: text})
+    texts[path] = text
+    planned, dummy = read_assignments(conf_files(applier, planned=path), texts)
     shadows = find_shadows(planned, path, values)
     if shadows and params['shadowed'] == 'fail':
         raise SysctlError('files applied after %s would undo it at boot: %s' % (path, ', '.join(

@@ -40,13 +40,6 @@ def host_pressure(result):
     return min(verdicts.values(), key=lambda v: PRESSURE_RANK.get(v, 3)) if verdicts else None
 
 
-def _sort_key(item):
-    host, result = item
-    pressure = host_pressure(result)
-    return (PRESSURE_RANK.get(pressure, 2), STATUS_RANK.get(host_worst(result), 0),
-            -sum(1 for e in result.get('sysctl', {}).values() if e['status'] != 'ok'), host)
-
-
 def build_report(results, unreachable, failed, profile, baseline_profile, generated, worst_keys=10):
     """Return the report dict.
 
@@ -55,14 +48,22 @@ def build_report(results, unreachable, failed, profile, baseline_profile, genera
     host -> reason. Hosts are ordered worst first: pressure (overflowed, near a
     limit), then status, then number of keys not ok.
     """
-    ordered = sorted(results.items(), key=_sort_key)
+    worst_of = dict((host, host_worst(result)) for host, result in results.items())
+    pressure_of = dict((host, host_pressure(result)) for host, result in results.items())
+
+    def order(item):
+        host, result = item
+        not_ok = sum(1 for entry in result.get('sysctl', {}).values() if entry['status'] != 'ok')
+        return (PRESSURE_RANK.get(pressure_of[host], 2), STATUS_RANK.get(worst_of[host], 0), -not_ok, host)
+
+    ordered = sorted(results.items(), key=order)
     status_counts = Counter()
     key_counts = {}
     hosts_at_baseline = []
     host_status = {}
     for host, result in ordered:
         entries = result.get('sysctl', {})
-        host_status[host] = host_worst(result)
+        host_status[host] = worst_of[host]
         if any(stuck_at_baseline(entry) for entry in entries.values()):
             hosts_at_baseline.append(host)
         for key, entry in entries.items():
@@ -85,7 +86,7 @@ def build_report(results, unreachable, failed, profile, baseline_profile, genera
         hosts_failed=len(failed),
         hosts_at_baseline=hosts_at_baseline,
         hosts_by_status=dict((status, sum(1 for s in host_status.values() if s == status)) for status in STATUS_ORDER),
-        hosts_under_pressure=[host for host, result in ordered if host_pressure(result) in ('overflowed', 'near_limit')],
+        hosts_under_pressure=[host for host, dummy in ordered if pressure_of[host] in ('overflowed', 'near_limit')],
         keys_by_status=dict((status, status_counts[status]) for status in STATUS_ORDER),
         worst_keys=worst,
     )

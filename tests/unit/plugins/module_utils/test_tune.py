@@ -33,7 +33,7 @@ SUFFIX = '  # disabled by kerneltune.sysctl, see ' + DROPIN
 def test_marks():
     assert OWNER_MARK == 'kerneltune.sysctl owns this file: local changes are overwritten.'
     assert DISABLED_MARK == 'disabled by kerneltune.sysctl, see'
-    assert Shadow._fields == ('key', 'source', 'line', 'text', 'value')
+    assert Shadow._fields == ('key', 'source', 'line', 'value')
 
 
 # (expectations, live values, targets)
@@ -244,10 +244,10 @@ def test_find_shadows_realistic_order():
               '-net.ipv4.ip_local_port_range = 32768 60999\n'),  # 3: shadow, failure ignored
     )
     assert find_shadows(assignments, DROPIN, VALUES) == [
-        Shadow(TW, LOCAL, 2, None, '5000'),
-        Shadow(SOMAXCONN, LOCAL, 6, None, None),
-        Shadow(FIN, ETC, 2, None, '60'),
-        Shadow(RANGE, ETC, 3, None, '32768 60999'),
+        Shadow(TW, LOCAL, 2, '5000'),
+        Shadow(SOMAXCONN, LOCAL, 6, None),
+        Shadow(FIN, ETC, 2, '60'),
+        Shadow(RANGE, ETC, 3, '32768 60999'),
     ]
 
 
@@ -280,7 +280,7 @@ SHADOW_IDS = [
 @pytest.mark.parametrize('after, expected', SHADOW_CASES, ids=SHADOW_IDS)
 def test_find_shadows(after, expected):
     assignments = conf((DROPIN, RENDERED), (LOCAL, after))
-    assert find_shadows(assignments, DROPIN, VALUES) == [Shadow(key, LOCAL, line, None, value)
+    assert find_shadows(assignments, DROPIN, VALUES) == [Shadow(key, LOCAL, line, value)
                                                          for key, line, value in expected]
 
 
@@ -288,9 +288,9 @@ def test_find_shadows_ignores_files_before_the_dropin():
     before = 'net.core.somaxconn = 128\n-net.ipv4.tcp_fin_timeout\nnet.ipv4.tcp_max_tw_buckets = 5000\n'
     assert find_shadows(conf((VENDOR, before), (DROPIN, RENDERED)), DROPIN, VALUES) == []
     assert find_shadows(conf((VENDOR, before), (DROPIN, RENDERED), (LOCAL, before)), DROPIN, VALUES) == [
-        Shadow(SOMAXCONN, LOCAL, 1, None, '128'),
-        Shadow(FIN, LOCAL, 2, None, None),
-        Shadow(TW, LOCAL, 3, None, '5000'),
+        Shadow(SOMAXCONN, LOCAL, 1, '128'),
+        Shadow(FIN, LOCAL, 2, None),
+        Shadow(TW, LOCAL, 3, '5000'),
     ]
 
 
@@ -301,7 +301,7 @@ def test_find_shadows_needs_the_dropin_in_place():
 
 def test_find_shadows_only_managed_keys():
     assignments = conf((DROPIN, RENDERED), (LOCAL, 'net.core.somaxconn = 1\nnet.ipv4.tcp_max_tw_buckets = 1\n'))
-    assert find_shadows(assignments, DROPIN, {SOMAXCONN: '8192'}) == [Shadow(SOMAXCONN, LOCAL, 1, None, '1')]
+    assert find_shadows(assignments, DROPIN, {SOMAXCONN: '8192'}) == [Shadow(SOMAXCONN, LOCAL, 1, '1')]
 
 
 def test_comment_out_exact():
@@ -356,6 +356,6 @@ NOT_LINE_BREAKS = ['\x0b', '\x0c', '\x1c', '\x1d', '\x1e', '\x85', '\u2028', '\u
 def test_comment_out_uses_the_line_numbers_of_parse_conf(char):
     local = '# section%s page two\nnet.core.somaxconn = 128\n' % char
     shadows = find_shadows(conf((DROPIN, RENDERED), (LOCAL, local)), DROPIN, VALUES)
-    assert shadows == [Shadow(SOMAXCONN, LOCAL, 2, None, '128')]
+    assert shadows == [Shadow(SOMAXCONN, LOCAL, 2, '128')]
     edited = comment_out(local, [2], DROPIN)
     assert edited == '# section%s page two\n# net.core.somaxconn = 128%s\n' % (char, SUFFIX)
