@@ -7,7 +7,6 @@
 ``audit`` turns live values and boot predictions into per-key results.
 """
 
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._boot import resolve_boot
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import (
     STATUSES,
     describe,
@@ -61,32 +60,56 @@ def prepare(expect, baseline=None):
     return expectations, baselines
 
 
-def audit(expectations, baselines, live_values, assignments):
+def boot_reason(entry):
+    """Why a key's value will not hold (the next boot or ``sysctl --system`` changes it), in words, or None."""
+    if entry.get('undecided'):
+        return 'the next boot cannot be predicted: %s' % entry['undecided']
+    expectation = entry['_expectation']
+    if not meets(expectation, entry['boot']):
+        if entry['boot'] is None:
+            return 'nothing persists it'
+        return 'the next boot applies %s from %s' % (entry['boot'], entry['boot_source'])
+    if entry.get('reload') is not None and not meets(expectation, entry['reload']):
+        return 'the next sysctl --system applies %s from %s' % (entry['reload'], entry['reload_source'])
+    return None
+
+
+def audit(expectations, baselines, live_values, predictions):
     """Return ``(results, summary)``.
 
     ``live_values`` maps each key to its kernel value (None: missing);
-    ``assignments`` are the parsed configuration lines in application order.
+    ``predictions`` maps each key to its _predict.combine prediction.
     """
-    boot = resolve_boot(assignments, sorted(expectations))
     results = {}
     summary = dict((status, 0) for status in STATUSES)
     summary['at_baseline'] = 0
     for key in sorted(expectations):
         expectation = expectations[key]
         live = live_values.get(key)
-        predicted = boot[key]
+        predicted = predictions[key]
         baseline = baselines.get(key)
         at_baseline = None if baseline is None or live is None else same_value(live, baseline)
-        status = key_status(expectation, live, predicted.value)
-        results[key] = {
+        undecided = predicted['boot_undecided'] or predicted['reload_undecided']
+        entry = {
             'live': live,
-            'boot': predicted.value,
-            'boot_source': predicted.source,
+            'boot': predicted['boot'],
+            'boot_source': predicted['boot_source'],
+            'reload': predicted['reload'],
+            'reload_source': predicted['reload_source'],
+            'checked_by': predicted['checked_by'],
+            'kernel_default': predicted['kernel_default'],
+            'rejected': predicted['boot_rejected'],
+            'undecided': undecided,
             'expected': describe(expectation),
             'baseline': baseline,
             'at_baseline': at_baseline,
-            'status': status,
+            '_expectation': expectation,
         }
+        entry['reason'] = boot_reason(entry)
+        del entry['_expectation']
+        status = key_status(expectation, live, predicted['boot'], predicted['reload'], undecided)
+        entry['status'] = status
+        results[key] = entry
         summary[status] += 1
         if at_baseline:
             summary['at_baseline'] += 1
@@ -103,11 +126,9 @@ def not_holding(results, expectations, boot_only=()):
     problems = {}
     for key, entry in sorted(results.items()):
         expectation = expectations[key]
-        if not meets(expectation, entry['boot']):
-            if entry['boot'] is None:
-                problems[key] = 'no file persists it'
-            else:
-                problems[key] = 'the next boot applies %s from %s' % (entry['boot'], entry['boot_source'])
+        reason = entry.get('reason')
+        if reason:
+            problems[key] = reason
         elif key not in boot_only and not meets(expectation, entry['live']):
             problems[key] = 'the live value is %s' % entry['live']
     return problems
@@ -123,8 +144,7 @@ def drift_lines(results, baseline_name=None):
         line = '%s is %s, expected %s: %s' % (key, live, describe_text(entry['expected']), entry['status'])
         if entry.get('at_baseline') and entry['status'] == 'drift':
             line += ', still at %s' % (baseline_name or 'the baseline')
-        if entry['status'] == 'boot_drift':
-            line += (', nothing persists it' if entry['boot'] is None else
-                     ', the next boot applies %s from %s' % (entry['boot'], entry['boot_source']))
+        if entry['status'] in ('boot_drift', 'undecided') and entry.get('reason'):
+            line += ', ' + entry['reason']
         lines.append(line)
     return lines

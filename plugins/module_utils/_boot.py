@@ -1,105 +1,77 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 kerneltune.sysctl contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Predict what the boot-time sysctl applier will write, and from where.
+"""The writes an applier performs, in its order, from the assignments of its files.
 
-Both appliers read ``*.conf`` files from the same directories, the first file
-of a given name masking the same name in later directories (a symlink to
-/dev/null masks too: it is read as empty), and apply them in order of file
-name. They differ in /etc/sysctl.conf:
+procps writes every line, in order: an explicit line always, a glob for each
+matching key that no line of any file names with exactly the same path (an
+explicit line or a ``-key`` exclusion). A ``-glob`` excludes nothing.
 
-* ``procps`` (``sysctl --system``) applies /etc/sysctl.conf **last**, after
-  every sysctl.d file, so it undoes a drop-in that sets the same key;
-* ``systemd`` (systemd-sysctl) does not read it, except through the
-  ``99-sysctl.conf`` symlink that distributions ship;
-* ``systemd_rhel7`` (RHEL/CentOS 7's patched systemd) reads it last, like procps.
+systemd-sysctl keeps one entry per normalised key, in the order of their last
+change: the same value again keeps the first position (and line), another
+value moves the key to the end; ``-key`` (no value) is an entry that writes
+nothing but hides the key from globs (``-glob`` so cancels that glob). Then
+each entry is written once; a glob for each match no entry names.
 
-An explicit assignment of a key beats any glob that matches it, wherever
-either stands; among explicit assignments (and among globs) the last one
-applied wins; ``-key`` alone excludes the key from globs.
+What the kernel makes of each write is _kernel's business.
 """
 
-from collections import namedtuple
+from collections import OrderedDict, namedtuple
 
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import glob_matches
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import traits
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import PROC_SYS_PREFIX
 
-SYSCTL_D_DIRS = (
-    '/etc/sysctl.d',
-    '/run/sysctl.d',
-    '/usr/local/lib/sysctl.d',
-    '/usr/lib/sysctl.d',
-    '/lib/sysctl.d',
-)
-SYSCTL_CONF = '/etc/sysctl.conf'
-APPLIERS = ('procps', 'systemd', 'systemd_rhel7')
-SYSTEMD_SYSCTL_BINARIES = ('/usr/lib/systemd/systemd-sysctl', '/lib/systemd/systemd-sysctl')
-
-# value: the string the applier writes (None: nothing persists the key);
-# source: "file:line" of the winning assignment, or None.
-BootValue = namedtuple('BootValue', 'value source')
+# key: canonical key; value: the string written (the applier adds "\n");
+# source: "file:line"; path: the /proc/sys path written.
+Write = namedtuple('Write', 'key value source ignore_failure')
 
 
-def order_conf_files(listing):
-    """Return the configuration files in application order.
-
-    ``listing`` is a sequence of ``(directory, names)`` in directory
-    precedence order (as SYSCTL_D_DIRS). Only names ending in ``.conf``
-    count; the first directory holding a name masks it in the others.
-    """
-    chosen = {}
-    for directory, names in listing:
-        for name in names:
-            if name.startswith('.') or len(name) <= len('.conf') or not name.endswith('.conf') or name in chosen:
-                continue
-            chosen[name] = directory.rstrip('/') + '/' + name
-    return [chosen[name] for name in sorted(chosen)]
+def _source(item):
+    return '%s:%d' % (item.source, item.line)
 
 
-def reads_sysctl_conf_last(applier):
-    """True when the applier reads /etc/sysctl.conf after all sysctl.d files."""
-    if applier not in APPLIERS:
-        raise ValueError('unknown boot applier %r, expected one of %s' % (applier, ', '.join(APPLIERS)))
-    return applier in ('procps', 'systemd_rhel7')
-
-
-def detect_applier(init_comm, systemd_sysctl_present, os_id, os_version_id):
-    """Choose the boot applier from facts of the host.
-
-    systemd is the applier when it runs as init (``/proc/1/comm``) and
-    ships systemd-sysctl; RHEL-family 7 uses the patched variant; anything
-    else (SysV init, containers, busybox) gets procps ``sysctl --system``.
-    """
-    if init_comm != 'systemd' or not systemd_sysctl_present:
-        return 'procps'
-    rhel_family = ('rhel', 'centos', 'ol', 'scientific')
-    major = (os_version_id or '').split('.')[0]
-    # Alibaba Cloud Linux 2 is built on CentOS 7 and ships its systemd 219.
-    if (os_id in rhel_family and major == '7') or (os_id == 'alinux' and major == '2'):
-        return 'systemd_rhel7'
-    return 'systemd'
-
-
-def resolve_boot(assignments, keys):
-    """Return ``{key: BootValue}`` for each canonical key of ``keys``.
-
-    ``assignments`` is every Assignment of every file, in application order.
-    """
-    explicit = {}
-    globs = []
+def _procps_writes(assignments, expand, exists):
+    named = set(item.target for item in assignments)
     for item in assignments:
+        if item.value is None:
+            continue
         if item.is_glob:
-            globs.append(item)
-        else:
-            # The last explicit line wins; "-key" alone (value None) as the
-            # last word on a key means: nothing sets it, not even a glob.
-            explicit[item.key] = item
-    result = {}
-    for key in keys:
-        winner = explicit.get(key)
-        if winner is None:
-            winner = next((item for item in reversed(globs) if glob_matches(item.key, key)), None)
-        if winner is None or winner.value is None:
-            result[key] = BootValue(None, None)
-        else:
-            result[key] = BootValue(winner.value, '%s:%d' % (winner.source, winner.line))
-    return result
+            for path, key in expand(item.target[len(PROC_SYS_PREFIX):]):
+                if PROC_SYS_PREFIX + path not in named:
+                    yield Write(key, item.value, _source(item), item.ignore_failure)
+        elif exists(item.key):
+            yield Write(item.key, item.value, _source(item), item.ignore_failure)
+
+
+def _systemd_writes(assignments, expand, exists):
+    entries = OrderedDict()
+    for item in assignments:
+        existing = entries.get(item.target)
+        if existing is not None and existing.value == item.value:
+            continue
+        entries.pop(item.target, None)
+        entries[item.target] = item
+    for item in entries.values():
+        if item.value is None:
+            continue
+        if item.is_glob:
+            for path, key in expand(item.target):
+                if path not in entries:
+                    yield Write(key, item.value, _source(item), item.ignore_failure)
+        elif exists(item.key):
+            yield Write(item.key, item.value, _source(item), item.ignore_failure)
+
+
+def write_sequence(assignments, applier, expand, exists):
+    """Return the list of Write the applier performs, in order.
+
+    ``assignments`` come from every file the applier reads, in its order
+    (parsed for that applier). ``expand(pattern)`` returns the sorted
+    ``(path, key)`` pairs of writable keys a slash-separated glob matches
+    (path relative to /proc/sys, as glob(3) prints it); ``exists(key)``
+    tells whether a key can be opened for writing. Keys that do not exist
+    are left out, as the appliers skip them.
+    """
+    if traits(applier).writes == 'every':
+        return list(_procps_writes(assignments, expand, exists))
+    return list(_systemd_writes(assignments, expand, exists))

@@ -16,7 +16,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
     InvalidValueError,
 )
 
-STATUSES = ('ok', 'drift', 'boot_drift', 'missing')
+STATUSES = ('ok', 'drift', 'boot_drift', 'undecided', 'missing')
 _FORBIDDEN = ('\n', '\r', '\x00')
 
 Expectation = namedtuple('Expectation', 'exact minimum maximum one_of')
@@ -153,17 +153,23 @@ def target_value(expectation, live):
     return str(expectation.maximum)
 
 
-def key_status(expectation, live, boot):
-    """Return the status of a key: ok, drift, boot_drift or missing.
+def key_status(expectation, live, boot, reload=None, undecided=None):
+    """Return the status of a key: ok, drift, boot_drift, undecided or missing.
 
     ``live`` is None when the key does not exist here; ``boot`` is None when
-    no configuration file persists the key.
+    no write of the boot applier takes (nothing persists the key);
+    ``reload`` is what the next ``sysctl --system`` leaves (None: it leaves
+    the key alone); ``undecided`` is why the prediction cannot be made.
     """
     if live is None:
         return 'missing'
     if not meets(expectation, live):
         return 'drift'
+    if undecided:
+        return 'undecided'
     if not meets(expectation, boot):
+        return 'boot_drift'
+    if reload is not None and not meets(expectation, reload):
         return 'boot_drift'
     return 'ok'
 

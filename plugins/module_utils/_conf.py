@@ -1,56 +1,220 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 kerneltune.sysctl contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Parse sysctl.d(5) / sysctl.conf(5) text into assignments.
+"""Read sysctl.d(5) / sysctl.conf(5) text exactly as one applier family reads it.
 
-Syntax handled, as procps ``sysctl --system`` and systemd-sysctl read it:
-blank lines; lines whose first non-blank character is ``#`` or ``;``;
-``key = value`` with any whitespace around ``=``; a leading ``-`` (a failure
-to set the key is ignored); ``-key`` with no ``=`` (exclude the key from any
-glob); globs in keys (``net.ipv4.conf.*.rp_filter``); either separator form.
-A line that is not an assignment is reported as a problem, never raised.
+The text is the file's bytes decoded as Latin-1 (one character per byte), so
+line limits and C ``isspace`` work on bytes as in the appliers.
+
+procps (``sysctl --system``): only "\\n" ends a line; a NUL ends the line's
+text; lines shorter than two bytes are skipped; C ``isspace`` (space, tab,
+LF, VT, FF, CR) is stripped before the key and around the value, but only
+after the key; ``#`` or ``;`` first is a comment; the key ends at the first
+``=``; ``-`` before the key means "ignore failure" (``- key`` then names a
+key that starts with a space, which never exists); ``-key`` alone excludes
+the key from globs. The key becomes a path: if its first separator is ``.``
+dots and slashes swap; doubled separators and a leading separator still
+name the same file; a trailing separator names none.
+
+systemd-sysctl: "\\n", "\\r", NUL and their pairs end a line; a line of
+1 MiB or more ends the reading of the file; only space, tab, CR and LF are
+stripped, around the key and the value; ``-`` then spaces then the key works;
+the key is normalised (separators swapped as above, doubled and trailing
+separators and a leading ``/`` removed).
 """
 
+import re
 from collections import namedtuple
 
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import InvalidKeyError
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import is_glob, normalize_key
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import traits
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import join_key
 
-# key: canonical dotted key or glob; value: str, or None for an exclusion;
-# source: file path; line: 1-based line number.
-Assignment = namedtuple('Assignment', 'key value ignore_failure is_glob source line')
+# key: canonical dotted key (for a glob, the dotted pattern), or None when the
+# applier can never write it; value: str, or None for an exclusion ("-key");
+# target: the applier's own name of the line's key (procps: the /proc/sys path
+# it opens; systemd: the normalised key it remembers); source, line: where.
+Assignment = namedtuple('Assignment', 'key value ignore_failure is_glob source line target')
 Problem = namedtuple('Problem', 'source line text reason')
 
+PROC_SYS_PREFIX = '/proc/sys/'
+C_SPACE = ' \t\n\v\f\r'
+SYSTEMD_SPACE = ' \t\n\r'
+GLOB_CHARS = re.compile(r'[*?\[]')
+_EOL = re.compile('[\n\r\x00]')
+_EOL_BIT = {'\x00': 1, '\n': 2, '\r': 4}
 
-def parse_conf(text, source):
-    """Return ``(assignments, problems)`` for the text of one configuration file."""
+
+def display(text):
+    """Latin-1 text of file bytes -> text for people (UTF-8 where it is)."""
+    return text.encode('latin-1').decode('utf-8', 'replace')
+
+
+def _c_rstrip(text):
+    """procps rstrip(): strips trailing isspace but never the first character."""
+    end = len(text)
+    while end > 1 and text[end - 1] in C_SPACE:
+        end -= 1
+    return text[:end]
+
+
+def procps_lines(text):
+    """Yield ``(number, line)``: only "\\n" ends a line; a NUL ends its text; lines under 2 bytes skipped."""
+    pieces = text.split('\n')
+    last = len(pieces) - 1
+    for index, piece in enumerate(pieces):
+        length = len(piece) + (0 if index == last else 1)
+        if length < 2:
+            continue
+        yield index + 1, piece.split('\x00', 1)[0]
+
+
+def systemd_lines(text, line_max=None, split=False):
+    """Yield ``(number, line, too_long)`` as systemd's read_line() cuts them.
+
+    With ``split`` (fgets of systemd 219) a longer line is cut into pieces;
+    otherwise a line of ``line_max`` bytes or more is yielded once with
+    ``too_long`` set, and nothing after it.
+    """
+    pos = 0
+    number = 0
+    end = len(text)
+    while pos < end:
+        match = _EOL.search(text, pos)
+        stop = match.start() if match else end
+        line = text[pos:stop]
+        pos = stop
+        seen = 0
+        while pos < end and text[pos] in _EOL_BIT and not seen & 1 and not seen & _EOL_BIT[text[pos]]:
+            seen |= _EOL_BIT[text[pos]]
+            pos += 1
+        if line_max is not None and len(line) >= line_max:
+            if not split:
+                number += 1
+                yield number, line, True
+                return
+            while len(line) > line_max:
+                number += 1
+                yield number, line[:line_max], False
+                line = line[line_max:]
+        number += 1
+        yield number, line, False
+
+
+def slashdot(key):
+    """The key as a path below /proc/sys: if the first separator is '.', dots and slashes swap."""
+    first = re.search('[./]', key)
+    if not first or first.group() == '/':
+        return key
+    head = key[:first.start()]
+    return head + key[first.start():].translate({ord('.'): '/', ord('/'): '.'})
+
+
+def procps_key(path):
+    """The canonical key of a /proc/sys path procps opens (realpath under /proc/sys/), or None."""
+    if path.endswith('/'):
+        return None  # a key file named with a trailing slash: ENOTDIR
+    stack = []
+    for part in path.split('/'):
+        if part in ('', '.'):
+            continue
+        if part == '..':
+            if stack:
+                stack.pop()
+            continue
+        stack.append(part)
+    if stack[:2] != ['proc', 'sys'] or len(stack) < 3:
+        return None
+    return join_key(stack[2:])
+
+
+def systemd_normalize(key, simplify=True):
+    """systemd's sysctl_normalize(): swap separators, then simplify the path and drop a leading '/'."""
+    key = slashdot(key)
+    leading = key.startswith('/')
+    parts = [part for part in key.split('/') if part != '' and not (simplify and part == '.')]
+    normalised = '/'.join(parts)
+    return ('/' + normalised) if leading and not simplify else normalised
+
+
+def systemd_key(target):
+    """The canonical key systemd writes for a normalised key, or None (a '..' is refused, '' is /proc/sys)."""
+    parts = [part for part in target.split('/') if part not in ('', '.')]
+    if not parts or '..' in parts:
+        return None
+    return join_key(parts)
+
+
+def pattern_key(target):
+    """A glob target as a dotted pattern, for people."""
+    return join_key([part for part in target.split('/') if part not in ('', '.')])
+
+
+def _split_assignment(body, dash):
+    """Return ``(key, value, ignore_failure)``; value None for an exclusion, or None when not an assignment."""
+    key, sep, value = body.partition('=')
+    if not sep:
+        if dash and body.startswith('-'):
+            return body[1:], None, True
+        return None
+    ignore = False
+    if dash and key.startswith('-'):
+        ignore = True
+        key = key[1:]
+    return key, value, ignore
+
+
+def parse_conf(text, source, applier='procps'):
+    """Return ``(assignments, problems)`` for one file's text (Latin-1), as ``applier`` reads it."""
+    kind = traits(applier)
     assignments = []
     problems = []
-    # Only "\n" ends a line for procps and systemd-sysctl (not form feeds,
-    # vertical tabs or Unicode separators, which str.splitlines() would split on).
-    for number, raw in enumerate(text.split('\n'), start=1):
-        raw = raw.rstrip('\r')
-        line = raw.strip()
-        if not line or line[0] in '#;':
-            continue
-        ignore_failure = line.startswith('-')
-        body = line[1:].lstrip() if ignore_failure else line
-        key_text, sep, value = body.partition('=')
-        key_text = key_text.strip()
-        if not sep and not ignore_failure:
-            problems.append(Problem(source, number, raw, 'not an assignment (no "=")'))
-            continue
-        try:
-            key = normalize_key(key_text, allow_glob=True)
-        except InvalidKeyError as exc:
-            problems.append(Problem(source, number, raw, str(exc)))
-            continue
-        if not sep:
-            # "-key" without "=": exclude a key from glob assignments.
-            if is_glob(key):
-                problems.append(Problem(source, number, raw, 'a glob cannot be excluded'))
+
+    def problem(number, line, reason):
+        problems.append(Problem(source, number, display(line), reason))
+
+    if kind.grammar == 'procps':
+        lines = ((number, line, False) for number, line in procps_lines(text))
+    else:
+        lines = systemd_lines(text, kind.line_max, kind.line_split)
+    for number, line, too_long in lines:
+        if too_long:
+            problem(number, line[:80], 'line of %d bytes: systemd-sysctl stops reading this file here' % len(line))
+            break
+        if kind.grammar == 'procps':
+            body = line.lstrip(C_SPACE)
+            if len(body) < 2 or body[0] in '#;':
                 continue
-            assignments.append(Assignment(key, None, True, False, source, number))
+        else:
+            body = line.strip(SYSTEMD_SPACE)
+            if not body or body[0] in '#;':
+                continue
+        split = _split_assignment(body, kind.dash)
+        if split is None:
+            problem(number, line, 'not an assignment (no "=")')
             continue
-        assignments.append(Assignment(key, value.strip(), ignore_failure, is_glob(key), source, number))
+        key, value, ignore = split
+        if kind.grammar == 'procps':
+            key = _c_rstrip(key)
+            if value is not None:
+                value = _c_rstrip(value.lstrip(C_SPACE))
+            target = PROC_SYS_PREFIX + slashdot(key[1:] if key.startswith('-') else key)
+        else:
+            key = key.strip(SYSTEMD_SPACE)
+            if value is not None:
+                value = value.strip(SYSTEMD_SPACE)
+            target = systemd_normalize(key, kind.normalise)
+        glob = bool(GLOB_CHARS.search(target))
+        if glob and not kind.globs:
+            problem(number, line, 'this applier (%s) does not expand globs' % kind.versions)
+            continue
+        if glob:
+            canonical = pattern_key(target[len(PROC_SYS_PREFIX):] if kind.grammar == 'procps' else target)
+        elif kind.grammar == 'procps':
+            canonical = procps_key(target)
+        else:
+            canonical = systemd_key(target)
+        if canonical is None and not glob:
+            problem(number, line, 'names no sysctl key (%s)' % display(target))
+            continue
+        assignments.append(Assignment(canonical, value, ignore, glob, source, number, target))
     return assignments, problems

@@ -3,15 +3,17 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read the host: /proc/sys values, sysctl configuration files, init system.
 
-The only module_utils file that touches the file system for reading; every
-function takes its root paths as arguments so tests can point it at a tree.
-No process is started: one module run reads everything it needs directly.
+The only module_utils file that reads the file system (and, through _netns,
+the kernel in a throwaway network namespace); every function takes its root
+paths as arguments so tests can point it at a tree. No process is started.
 """
 
 import errno
 import os
+import stat
 
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._boot import (
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import (
+    RELOAD_APPLIER,
     SYSCTL_CONF,
     SYSCTL_D_DIRS,
     SYSTEMD_SYSCTL_BINARIES,
@@ -19,9 +21,17 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._boot import (
     order_conf_files,
     reads_sysctl_conf_last,
 )
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._boot import write_sequence
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import Problem, parse_conf
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import PROC_SYS, proc_path
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import (
+    PROC_SYS,
+    glob_component_regex,
+    join_key,
+    proc_path,
+)
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._predict import combine
+from ansible_collections.kerneltune.sysctl.plugins.module_utils import _netns
 
 
 def read_text(path):
@@ -36,6 +46,35 @@ def read_or_empty(path):
         return read_text(path)
     except (IOError, OSError):
         return ''
+
+
+def read_conf(path):
+    """Return ``(text, problem)`` of a configuration file: its bytes as Latin-1, or why it has none.
+
+    Never blocks: a FIFO (on which the appliers hang) or a device is not
+    read; /dev/null (a masking symlink) reads as empty.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except (IOError, OSError) as exc:
+        return '', 'cannot read: %s' % (exc.strerror or exc)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode) or stat.S_ISCHR(info.st_mode):
+            return '', None
+        if not stat.S_ISREG(info.st_mode):
+            return '', 'not a regular file (a FIFO or socket): the appliers block on it, the boot may hang'
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b''.join(chunks).decode('latin-1'), None
+    except (IOError, OSError) as exc:
+        return '', 'cannot read: %s' % (exc.strerror or exc)
+    finally:
+        os.close(fd)
 
 
 def read_live(key, root=PROC_SYS):
@@ -55,6 +94,13 @@ def read_live(key, root=PROC_SYS):
         raise SysctlError('cannot read %s from %s: %s' % (key, path, exc.strerror or exc))
 
 
+def _live_or_none(key, root=PROC_SYS):
+    try:
+        return read_live(key, root)
+    except SysctlError:
+        return None
+
+
 def conf_files(applier, dirs=SYSCTL_D_DIRS, sysctl_conf=SYSCTL_CONF, planned=None):
     """Return the configuration files the applier reads, in application order.
 
@@ -70,41 +116,118 @@ def conf_files(applier, dirs=SYSCTL_D_DIRS, sysctl_conf=SYSCTL_CONF, planned=Non
         if planned and os.path.dirname(planned) == directory:
             names.append(os.path.basename(planned))
         listing.append((directory, names))
-    files = order_conf_files(listing)
+    files = order_conf_files(listing, applier)
     if reads_sysctl_conf_last(applier) and os.path.isfile(sysctl_conf):
         files.append(sysctl_conf)
     return files
 
 
 def read_texts(files):
-    """Return ``{path: text}`` of the files that can be read (read_assignments reports the others)."""
-    texts = {}
-    for path in files:
-        try:
-            texts[path] = read_text(path)
-        except (IOError, OSError):
-            continue
-    return texts
+    """Return ``{path: (text, problem)}`` of the files, each read once (read_conf)."""
+    return dict((path, read_conf(path)) for path in files)
 
 
-def read_assignments(files, texts=None):
-    """Return ``(assignments, problems)`` of all files, in order; unreadable files are problems.
+def read_assignments(files, applier, texts=None):
+    """Return ``(assignments, problems)`` of all files, in order, as ``applier`` reads them.
 
-    ``texts`` maps a path to the text to use instead of reading it (a planned file).
+    ``texts`` maps a path to ``(text, problem)`` to use instead of reading it.
     """
     assignments = []
     problems = []
     texts = texts or {}
     for path in files:
-        try:
-            text = texts[path] if path in texts else read_text(path)
-        except (IOError, OSError) as exc:
-            problems.append(Problem(path, 0, '', 'cannot read: %s' % (exc.strerror or exc)))
-            continue
-        found, bad = parse_conf(text, path)
+        text, problem = texts[path] if path in texts else read_conf(path)
+        if problem:
+            problems.append(Problem(path, 0, '', problem))
+        found, bad = parse_conf(text, path, applier)
         assignments.extend(found)
         problems.extend(bad)
     return assignments, problems
+
+
+def expand(pattern, root=PROC_SYS):
+    """The sorted ``(path, key)`` of writable keys under ``root`` a slash-separated glob matches."""
+    level = ['']
+    for component in [part for part in pattern.split('/') if part]:
+        regex = glob_component_regex(component)
+        following = []
+        for prefix in level:
+            directory = os.path.join(root, prefix) if prefix else root
+            try:
+                names = os.listdir(directory)
+            except (IOError, OSError):
+                continue
+            for name in names:
+                if (name.startswith('.') and not component.startswith('.')) or not regex.match(name):
+                    continue
+                following.append(prefix + '/' + name if prefix else name)
+        level = following
+    return [(path, join_key(path.split('/'))) for path in sorted(level) if writable(join_key(path.split('/')), root)]
+
+
+def writable(key, root=PROC_SYS):
+    """True when a key exists as a file the owner may write (what the appliers need to set it)."""
+    try:
+        info = os.stat(proc_path(key, root))
+    except (IOError, OSError, SysctlError):
+        return False
+    return stat.S_ISREG(info.st_mode) and bool(info.st_mode & stat.S_IWUSR)
+
+
+def _writes(applier, texts):
+    files = conf_files(applier)
+    for path in files:
+        if path not in texts:
+            texts[path] = read_conf(path)
+    assignments, problems = read_assignments(files, applier, texts)
+    return files, problems, write_sequence(assignments, applier, expand, writable)
+
+
+def _oracle(keys, writes, initial=()):
+    """Replay the net.* writes in a throwaway namespace; None when that cannot be done here."""
+    net_writes = [(item.key, item.value) for item in writes if item.key.startswith('net.')]
+    net_keys = sorted(set([key for key in keys if key.startswith('net.')] + [key for key, dummy in net_writes]))
+    if not net_keys:
+        return None
+    try:
+        return _netns.replay(net_keys, net_writes, initial)
+    except _netns.OracleUnavailable:
+        return None
+
+
+def predict_host(applier, keys, live, oracle=True, texts=None):
+    """Predict, for each key, what the next boot and the next ``sysctl --system`` leave in the kernel.
+
+    ``live`` maps each key to its value now (None: absent or unreadable);
+    ``texts`` (read_texts form) caches the files read, and is filled in.
+    Returns ``(files, problems, {key: prediction dict})`` (see _predict.combine).
+    """
+    texts = {} if texts is None else texts
+    files, problems, boot_writes = _writes(applier, texts)
+    reload_applier = RELOAD_APPLIER[applier]
+    if reload_applier == applier:
+        reload_writes = boot_writes
+    else:
+        reload_writes = _writes(reload_applier, texts)[2]
+
+    def current(key):
+        return live[key] if key in live else _live_or_none(key)
+
+    boot_oracle = reload_oracle = None
+    if oracle:
+        boot_oracle = _oracle(keys, boot_writes)
+        if boot_oracle is not None:
+            touched = sorted(set(item.key for item in reload_writes if item.key.startswith('net.')))
+            initial = [(key, current(key)) for key in touched if current(key) is not None]
+            reload_oracle = _oracle(keys, reload_writes, initial)
+    predictions = combine(keys, current, boot_writes, reload_writes, boot_oracle, reload_oracle)
+    return files, problems, predictions
+
+
+def predict(applier, keys, oracle=True):
+    """The predictions of predict_host for ``keys`` (a list), reading their live values here."""
+    live = dict((key, _live_or_none(key)) for key in keys)
+    return predict_host(applier, list(keys), live, oracle)[2]
 
 
 def _os_release(path='/etc/os-release'):
@@ -121,7 +244,7 @@ def _os_release(path='/etc/os-release'):
 
 
 def host_applier():
-    """Detect the boot applier of this host (see _boot.detect_applier)."""
+    """Detect the boot applier of this host (see _appliers.detect_applier)."""
     try:
         init_comm = read_text('/proc/1/comm').strip()
     except (IOError, OSError):

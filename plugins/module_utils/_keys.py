@@ -100,3 +100,72 @@ def proc_path(key, root=PROC_SYS):
     if os.path.commonpath([real_root, os.path.normpath(path)]) != real_root:
         raise InvalidKeyError('sysctl key %r resolves outside %s' % (key, root))
     return path
+
+
+_CLASSES = {
+    'alnum': 'A-Za-z0-9', 'alpha': 'A-Za-z', 'blank': ' \\t', 'cntrl': '\\x00-\\x1f\\x7f', 'digit': '0-9',
+    'graph': '!-~', 'lower': 'a-z', 'print': ' -~', 'punct': '!-/:-@\\[-`{-~', 'space': ' \\t\\n\\r\\f\\v',
+    'upper': 'A-Z', 'xdigit': '0-9A-Fa-f',
+}
+
+
+def _bracket(pattern, start):
+    """Translate the bracket expression at ``pattern[start] == '['``; return ``(regex, end)`` or None."""
+    pos = start + 1
+    negate = pos < len(pattern) and pattern[pos] in '!^'
+    if negate:
+        pos += 1
+    items = []
+    first = True
+    while pos < len(pattern):
+        char = pattern[pos]
+        if char == ']' and not first:
+            return ('[^%s]' if negate else '[%s]') % ''.join(items), pos + 1
+        first = False
+        if char == '[' and pattern[pos + 1:pos + 2] == ':':
+            close = pattern.find(':]', pos + 2)
+            if close != -1 and pattern[pos + 2:close] in _CLASSES:
+                items.append(_CLASSES[pattern[pos + 2:close]])
+                pos = close + 2
+                continue
+        if char == '\\' and pos + 1 < len(pattern):
+            pos += 1
+            char = pattern[pos]
+        if pattern[pos + 1:pos + 2] == '-' and pattern[pos + 2:pos + 3] not in ('', ']'):
+            high = pattern[pos + 2]
+            items.append('%s-%s' % (re.escape(char), re.escape(high)) if char <= high else '')
+            pos += 3
+            continue
+        items.append(re.escape(char))
+        pos += 1
+    return None
+
+
+def glob_component_regex(pattern):
+    """A compiled regex matching one path component as glibc fnmatch(3) (flags 0) matches it.
+
+    ``*`` and ``?`` as usual, ``[...]`` with ``!`` or ``^`` negation, ranges
+    and character classes, a backslash escapes; an unclosed ``[`` is literal.
+    """
+    out = []
+    pos = 0
+    while pos < len(pattern):
+        char = pattern[pos]
+        if char == '*':
+            out.append('.*')
+        elif char == '?':
+            out.append('.')
+        elif char == '[':
+            translated = _bracket(pattern, pos)
+            if translated is not None:
+                out.append(translated[0])
+                pos = translated[1]
+                continue
+            out.append(re.escape(char))
+        elif char == '\\' and pos + 1 < len(pattern):
+            pos += 1
+            out.append(re.escape(pattern[pos]))
+        else:
+            out.append(re.escape(char))
+        pos += 1
+    return re.compile('(?s)' + ''.join(out) + r'\Z')

@@ -9,8 +9,10 @@ what should be written.
 
 from collections import namedtuple
 
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import parse_conf
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import same_value, target_value
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import traits
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import display, parse_conf
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._kernel import write
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import target_value
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
 
 # A line of another file, applied after the drop-in, that sets a managed key
@@ -45,32 +47,45 @@ def check_rendered(text, values, source):
         if char in text:
             raise SysctlError('refusing to write %s: it would contain a %r character, which systemd-sysctl reads as '
                               'a line end (check the header lines)' % (source, char))
-    assignments, problems = parse_conf(text, source)
-    if problems:
-        problem = problems[0]
-        raise SysctlError('refusing to write %s: line %d would not parse (%s)' % (source, problem.line, problem.reason))
-    parsed = dict((item.key, item.value) for item in assignments)
-    if parsed != dict((key, str(value)) for key, value in values.items()) or len(assignments) != len(values):
-        raise SysctlError('refusing to write %s: it would not set exactly the managed keys' % source)
+    for applier in ('procps', 'systemd'):
+        assignments, problems = parse_conf(text, source, applier)
+        if problems:
+            problem = problems[0]
+            raise SysctlError('refusing to write %s: line %d would not parse (%s)'
+                              % (source, problem.line, problem.reason))
+        parsed = dict((item.key, item.value) for item in assignments)
+        if parsed != dict((key, str(value)) for key, value in values.items()) or len(assignments) != len(values):
+            raise SysctlError('refusing to write %s: it would not set exactly the managed keys' % source)
 
 
-def find_shadows(ordered_assignments, dropin_path, values):
-    """Return the Shadow lines applied after the drop-in that set a managed key to another value.
+def _same(key, line_value, target):
+    """True when writing ``line_value`` leaves ``key`` at ``target`` (as the kernel reads numbers)."""
+    outcome = write(key, str(target), line_value)
+    return outcome.state == 'accepted' and outcome.value.split() == str(target).split()
 
-    ``ordered_assignments`` are all assignments in application order, with
-    the drop-in's own assignments in their place (``source == dropin_path``).
-    Globs never shadow: an explicit assignment beats them.
+
+def find_shadows(ordered_assignments, dropin_path, values, applier):
+    """Return the Shadow lines read after the drop-in that would set a managed key to another value.
+
+    ``ordered_assignments`` are all assignments in the applier's order, as
+    it parses them, with the drop-in's own in their place (``source ==
+    dropin_path``). Globs never shadow: an explicit assignment beats them.
+    For systemd-sysctl a later ``-key`` shadows too: it drops the assignment.
     """
     shadows = []
     seen_dropin = False
+    exclusions_shadow = traits(applier).writes == 'last'
     for item in ordered_assignments:
         if item.source == dropin_path:
             seen_dropin = True
             continue
         if not seen_dropin or item.is_glob or item.key not in values:
             continue
-        if item.value is None or not same_value(item.value, str(values[item.key])):
-            shadows.append(Shadow(item.key, item.source, item.line, item.value))
+        if item.value is None:
+            if exclusions_shadow:
+                shadows.append(Shadow(item.key, item.source, item.line, None))
+        elif not _same(item.key, item.value, values[item.key]):
+            shadows.append(Shadow(item.key, item.source, item.line, display(item.value)))
     return shadows
 
 

@@ -248,14 +248,13 @@ problems:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._boot import APPLIERS
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import APPLIERS
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import audit, merge, prepare
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
-    conf_files,
     host_applier,
-    read_assignments,
+    predict_host,
     read_live,
     read_or_empty,
 )
@@ -273,6 +272,7 @@ def main():
             fail_on_drift=dict(type='bool', default=False),
             pressure=dict(type='bool', default=True),
             boot_applier=dict(type='str', default='auto', choices=['auto'] + list(APPLIERS)),
+            kernel_check=dict(type='bool', default=True),
         ),
         required_one_of=[('profile', 'expect')],
         supports_check_mode=True,
@@ -286,10 +286,9 @@ def main():
         applier = module.params['boot_applier']
         if applier == 'auto':
             applier = host_applier()
-        files = conf_files(applier)
-        assignments, problems = read_assignments(files)
         live = dict((key, read_live(key)) for key in expectations)
-        results, summary = audit(expectations, baselines, live, assignments)
+        files, problems, predictions = predict_host(applier, sorted(expectations), live, params['kernel_check'])
+        results, summary = audit(expectations, baselines, live, predictions)
     except SysctlError as exc:
         module.fail_json(msg=str(exc))
 

@@ -191,7 +191,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._boot import APPLIERS
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import APPLIERS, RELOAD_APPLIER
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import (
     audit, drift_lines, merge, not_holding, prepare,
@@ -202,7 +202,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._files import (
     Transaction, backup, read_bytes, to_bytes, to_text,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
-    conf_files, host_applier, read_assignments, read_live, read_texts,
+    conf_files, host_applier, predict_host, read_assignments, read_live,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import (
     apply_all, in_container, is_namespaced, unknown_key_error,
@@ -234,12 +234,25 @@ def _check_path(path):
     return current
 
 
-def _audit_now(expectations, baselines, applier):
-    """Read the host afresh and audit it (the logic of kerneltune.sysctl.audit)."""
-    assignments, dummy = read_assignments(conf_files(applier))
-    live = dict((key, read_live(key)) for key in expectations)
-    results, summary = audit(expectations, baselines, live, assignments)
+def _audit_now(expectations, baselines, applier, kernel_check, texts=None, live=None):
+    """Read the host (afresh unless given) and audit it (the logic of kerneltune.sysctl.audit)."""
+    if live is None:
+        live = dict((key, read_live(key)) for key in expectations)
+    dummy, dummy2, predictions = predict_host(applier, sorted(expectations), live, kernel_check, texts)
+    results, summary = audit(expectations, baselines, live, predictions)
     return dict(sysctl=results, summary=summary)
+
+
+def _shadows(applier, path, text, values, texts):
+    """The lines that would undo the drop-in at the next boot or the next sysctl --system (once each)."""
+    found = {}
+    for name in sorted(set((applier, RELOAD_APPLIER[applier]))):
+        planned = dict(texts)
+        planned[path] = (to_bytes(text).decode('latin-1'), None)
+        assignments, dummy = read_assignments(conf_files(name, planned=path), name, planned)
+        for shadow in find_shadows(assignments, path, values, name):
+            found.setdefault((shadow.source, shadow.line), shadow)
+    return [found[place] for place in sorted(found)]
 
 
 def _plan(module, params):
@@ -265,13 +278,9 @@ def _plan(module, params):
     check_rendered(text, values, path)
 
     applier = host_applier() if params['boot_applier'] == 'auto' else params['boot_applier']
-    files = conf_files(applier)
-    texts = read_texts(files)  # each file read once, for the audit before and for the planned order
-    assignments, dummy = read_assignments(files, texts)
-    before, before_summary = audit(expectations, baselines, live, assignments)
-    texts[path] = text
-    planned, dummy = read_assignments(conf_files(applier, planned=path), texts)
-    shadows = find_shadows(planned, path, values)
+    texts = {}  # each file read once, for the audit before and for the planned order
+    before = _audit_now(expectations, baselines, applier, params['kernel_check'], texts, live)
+    shadows = _shadows(applier, path, text, values, texts)
     if shadows and params['shadowed'] == 'fail':
         raise SysctlError('files applied after %s would undo it at boot: %s' % (path, ', '.join(
             '%s:%d sets %s = %s' % (s.source, s.line, s.key, s.value) for s in shadows)))
@@ -294,7 +303,7 @@ def _plan(module, params):
         changes = {}
     return dict(expectations=expectations, baselines=baselines, values=values, live=live, text=text,
                 current=current, shadows=shadows, changes=changes, applier=applier,
-                before=dict(sysctl=before, summary=before_summary),
+                before=before,
                 skipped_live=skipped_live, skipped_missing=missing)
 
 
@@ -353,6 +362,7 @@ def main():
             verify=dict(type='bool', default=True),
             header=dict(type='list', elements='str', default=[]),
             boot_applier=dict(type='str', default='auto', choices=['auto'] + list(APPLIERS)),
+            kernel_check=dict(type='bool', default=True),
         ),
         required_one_of=[('profile', 'settings')],
         supports_check_mode=True,
@@ -390,7 +400,7 @@ def main():
         except SysctlError as exc:
             result['changed'] = False  # everything was put back
             module.fail_json(msg=str(exc), **result)
-    result['after'] = _audit_now(plan['expectations'], plan['baselines'], plan['applier'])
+    result['after'] = _audit_now(plan['expectations'], plan['baselines'], plan['applier'], params['kernel_check'])
     lock.close()
     if params['verify']:
         boot_only = plan['skipped_live'] if params['apply_live'] else list(plan['values'])

@@ -1,0 +1,121 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 kerneltune.sysctl contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The kernel as an oracle for net.* keys, in a throwaway network namespace.
+
+A child process leaves the host's network namespace for a new one
+(``unshare(CLONE_NEWNET)``, which needs CAP_SYS_ADMIN), reads the keys there
+(the kernel's own defaults, as at boot), optionally sets starting values,
+replays writes exactly as the appliers make them (``value + "\\n"``, the rest
+of a short write sent again), reads the keys back and exits; the namespace
+goes with it. The host's own namespace is never written. Without the
+privilege, or where the keys do not exist in a new namespace (interfaces
+other than ``lo``), the caller falls back to the model.
+"""
+
+import ctypes
+import errno
+import json
+import os
+import select
+import signal
+import time
+
+CLONE_NEWNET = 0x40000000
+TIMEOUT = 20.0
+
+
+class OracleUnavailable(Exception):
+    """The throwaway namespace could not be made (no privilege, no unshare)."""
+
+
+def _path(key):
+    from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import proc_path
+    return proc_path(key)
+
+
+def _read(key):
+    try:
+        with open(_path(key), 'rb') as handle:
+            return handle.read().decode('latin-1').rstrip('\n')
+    except (IOError, OSError):
+        return None
+
+
+def _write(key, value):
+    """Write as the appliers do; return 0 or the errno of the failure."""
+    data = (value + '\n').encode('latin-1')
+    try:
+        fd = os.open(_path(key), os.O_WRONLY)
+    except (IOError, OSError) as exc:
+        return exc.errno or errno.EIO
+    try:
+        while data:
+            written = os.write(fd, data)
+            if written <= 0:
+                break
+            data = data[written:]
+    except (IOError, OSError) as exc:
+        return exc.errno or errno.EIO
+    finally:
+        os.close(fd)
+    return 0
+
+
+def _child(keys, initial, writes):
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNET) != 0:
+        return {'error': os.strerror(ctypes.get_errno())}
+    defaults = dict((key, _read(key)) for key in keys)
+    for key, value in initial:
+        _write(key, value)
+    results = [_write(key, value) for key, value in writes]
+    return {'defaults': defaults, 'results': results, 'final': dict((key, _read(key)) for key in keys)}
+
+
+def replay(keys, writes, initial=()):
+    """Replay ``writes`` (``(key, value)`` pairs) in a new network namespace.
+
+    ``initial`` pairs are written first (the starting state; failures
+    ignored). Returns ``(defaults, results, final)``: the keys' values in a
+    fresh namespace, the errno of each write (0: accepted) and the keys'
+    values at the end (None: absent there). Raises OracleUnavailable.
+    """
+    if not hasattr(os, 'fork'):
+        raise OracleUnavailable('no fork()')
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        status = 0
+        try:
+            os.close(read_end)
+            payload = json.dumps(_child(list(keys), list(initial), list(writes))).encode('utf-8')
+            while payload:
+                payload = payload[os.write(write_end, payload):]
+        except BaseException:
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    chunks = []
+    deadline = time.time() + TIMEOUT
+    try:
+        while True:
+            ready = select.select([read_end], [], [], max(0.0, deadline - time.time()))[0]
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                raise OracleUnavailable('the namespace replay did not finish in %d s' % TIMEOUT)
+            chunk = os.read(read_end, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        os.waitpid(pid, 0)
+    try:
+        payload = json.loads(b''.join(chunks).decode('utf-8'))
+    except ValueError:
+        raise OracleUnavailable('the namespace replay failed')
+    if 'error' in payload:
+        raise OracleUnavailable('cannot create a network namespace: %s' % payload['error'])
+    return payload['defaults'], payload['results'], payload['final']

@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 kerneltune.sysctl contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One prediction per key from the applier's writes: the kernel's answer where it has one, else the model's.
+
+``boot`` is what the key reads back after the boot applier (None: no write
+takes, the kernel's default stays); ``reload`` the same for the next
+``sysctl --system`` starting from the live values (None: it leaves the key
+as it is). ``checked_by`` says who decided: ``kernel`` (the writes were
+replayed in a throwaway network namespace) or ``model`` (_kernel).
+``undecided`` holds the reason when neither can tell.
+"""
+
+import os
+
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import display
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._kernel import replay
+
+
+def _from_oracle(key, writes, oracle, start):
+    """``(value, source, rejected)`` from a namespace replay, or None when the key is not there."""
+    defaults, results, final = oracle
+    if final.get(key) is None:
+        return None
+    net_writes = [item for item in writes if item.key.startswith('net.')]
+    mine = [(item, results[index]) for index, item in enumerate(net_writes) if item.key == key]
+    rejected = ['%s: %s' % (item.source, os.strerror(code)) for item, code in mine if code]
+    accepted = [item for item, code in mine if not code]
+    if accepted:
+        return final[key], accepted[-1].source, rejected
+    if mine and final[key] != (start if start is not None else defaults.get(key)):
+        return final[key], mine[-1][0].source, rejected
+    return None, None, rejected
+
+
+def _one(key, writes, oracle, model, start):
+    decided = _from_oracle(key, writes, oracle, start) if oracle is not None else None
+    if decided is not None:
+        value, source, rejected = decided
+        return value, source, None, rejected, 'kernel'
+    final = model[key]
+    value = display(final.value) if final.value is not None else None
+    return value, final.source, final.undecided, list(final.rejected), 'model'
+
+
+def combine(keys, current, boot_writes, reload_writes, boot_oracle=None, reload_oracle=None):
+    """Return ``{key: prediction}`` (a dict per key, see the module docstring).
+
+    ``current(key)`` is the live value; the oracles are _netns.replay
+    results for the writes (reload: started from the live values), or None.
+    """
+    boot_model = replay(boot_writes, keys, current)
+    reload_model = boot_model if reload_writes is boot_writes else replay(reload_writes, keys, current)
+    predictions = {}
+    for key in keys:
+        boot = _one(key, boot_writes, boot_oracle, boot_model, None)
+        reload = _one(key, reload_writes, reload_oracle, reload_model, current(key))
+        default = boot_oracle[0].get(key) if boot_oracle is not None else None
+        predictions[key] = {
+            'boot': boot[0], 'boot_source': boot[1], 'boot_undecided': boot[2], 'boot_rejected': boot[3],
+            'reload': reload[0], 'reload_source': reload[1], 'reload_undecided': reload[2],
+            'checked_by': boot[4], 'kernel_default': default,
+            # the runner of the differential tests reads this name
+            'undecided': boot[2],
+        }
+    return predictions
