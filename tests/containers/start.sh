@@ -1,25 +1,41 @@
 #!/usr/bin/env bash
-# start.sh NAME [alibaba|plain|unprivileged]: start one test container (own
-# network namespace with loopback only) and wait until it is ready. Replaces a
-# container of the same name.
+# start.sh [--suite SUITE] [--repo] NAME [alibaba|plain|unprivileged]: start
+# one test container (own network namespace with loopback only) and wait
+# until it is ready. Replaces a container of the same name.
 #   alibaba, plain: privileged; kt-init makes host-wide /proc/sys trees
 #     read-only inside (net.* stays writable); alibaba adds the ECS sysctl.conf.
 #   unprivileged: Podman's default, where all of /proc/sys is read-only.
+#   --suite SUITE: the image of that Debian suite (bookworm, the default, or
+#     trixie; see build-image.sh).
+#   --repo: bind-mount this checkout read-only at
+#     /kt/ansible_collections/kerneltune/sysctl (PYTHONPATH=/kt imports it).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/containers/env.sh
 . "$here/env.sh"
+suite=bookworm
+mounts=()
+while [ $# -gt 0 ]; do
+    case $1 in
+        --suite) suite=$2; shift 2 ;;
+        --repo) mounts+=(-v "$(cd "$here/../.." && pwd):/kt/ansible_collections/kerneltune/sysctl:ro"); shift ;;
+        --) shift; break ;;
+        -*) echo "start.sh: unknown option $1" >&2; exit 2 ;;
+        *) break ;;
+    esac
+done
+image=$(kt_image "$suite")
 name=$1
 flavour=${2:-alibaba}
 alibaba=0
 [ "$flavour" = alibaba ] && alibaba=1
 podman rm -f "$name" >/dev/null 2>&1 || true
 if [ "$flavour" = unprivileged ]; then
-    podman run -d --name "$name" --hostname "$name" --network none --label kerneltune=test "$KT_IMAGE" \
+    podman run -d --name "$name" --hostname "$name" --network none --label kerneltune=test "${mounts[@]}" "$image" \
         /bin/sh -c 'touch /run/kt-ready; trap "exit 0" TERM; while :; do sleep 3600 & wait $!; done' >/dev/null
 else
     podman run -d --name "$name" --hostname "$name" --privileged --network none \
-        --label kerneltune=test -e KT_ALIBABA="$alibaba" "$KT_IMAGE" >/dev/null
+        --label kerneltune=test -e KT_ALIBABA="$alibaba" "${mounts[@]}" "$image" >/dev/null
 fi
 for _ in $(seq 1 50); do
     if podman exec "$name" test -e /run/kt-ready 2>/dev/null; then

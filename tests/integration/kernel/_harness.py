@@ -41,8 +41,11 @@ def run(*argv, **kwargs):
     return result
 
 
-def start_container(name, flavour='alibaba'):
-    run('bash', os.path.join(CONTAINERS, 'start.sh'), name, flavour)
+def start_container(name, flavour='alibaba', suite='bookworm', repo=False):
+    """Start a container (tests/containers/start.sh): ``suite`` picks the image (bookworm, trixie),
+    ``repo`` bind-mounts this checkout read-only at /kt/ansible_collections/kerneltune/sysctl."""
+    options = ['--suite', suite] + (['--repo'] if repo else [])
+    run('bash', os.path.join(CONTAINERS, 'start.sh'), *(options + [name, flavour]))
     return name
 
 
