@@ -1,0 +1,112 @@
+"""Fixtures of the differential tests: one container and runner per Debian suite, for the session.
+
+KT_DIFF_SUITES=bookworm,trixie (default both) picks the suites. The
+containers are privileged like tests/containers/start.sh 'plain' (kt-init
+makes every host-wide /proc/sys tree read-only inside) and are removed at
+the end; the session fails if this machine's own host-wide values changed.
+"""
+
+import json
+import os
+import threading
+
+import pytest
+
+import _driver
+
+SUITES = tuple(s for s in os.environ.get('KT_DIFF_SUITES', ','.join(_driver.SUITES)).split(',') if s)
+SUMMARY = os.path.join(_driver.REPO, '.build', 'differential', 'summary.json')
+# Host-wide values that the corpus files try to set (read-only inside the containers).
+HOST_KEYS = ('vm/swappiness', 'vm/overcommit_memory', 'vm/max_map_count', 'kernel/pid_max', 'kernel/sysrq',
+             'kernel/kptr_restrict', 'kernel/dmesg_restrict', 'kernel/core_pattern', 'kernel/unprivileged_bpf_disabled',
+             'kernel/yama/ptrace_scope', 'fs/protected_fifos', 'fs/protected_regular', 'fs/protected_symlinks',
+             'fs/protected_hardlinks', 'fs/inotify/max_user_watches', 'fs/inotify/max_user_instances',
+             'fs/file-max', 'fs/suid_dumpable', 'net/core/rmem_max', 'net/core/wmem_max',
+             'net/core/somaxconn', 'net/ipv4/tcp_fin_timeout', 'net/ipv4/ip_forward')
+
+
+def _host_values():
+    values = {}
+    for key in HOST_KEYS:
+        try:
+            with open('/proc/sys/' + key) as handle:
+                values[key] = handle.read()
+        except OSError:
+            values[key] = None
+    return values
+
+
+@pytest.fixture(scope='session', autouse=True)
+def host_kernel_untouched():
+    """Fail the session if any test changed this machine's own sysctl values."""
+    before = _host_values()
+    yield
+    assert _host_values() == before
+
+
+@pytest.fixture(scope='session')
+def runners():
+    """{suite: Runner}, started in parallel; removed at the end of the session."""
+    started, errors = {}, []
+
+    def start(suite):
+        try:
+            started[suite] = _driver.Runner(suite)
+        except Exception as exc:  # reported below, after every start ended
+            errors.append('%s: %s' % (suite, exc))
+
+    threads = [threading.Thread(target=start, args=(suite,)) for suite in SUITES]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        if errors:
+            raise RuntimeError('cannot start the differential runners:\n' + '\n'.join(errors))
+        for suite, runner in started.items():
+            greeting = dict(runner.hello)
+            greeting.pop('initial_tree', None)
+            _driver.GREETINGS[suite] = greeting
+        yield dict((suite, started[suite]) for suite in SUITES)
+    finally:
+        for runner in started.values():
+            runner.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _driver.GREETINGS and not _driver.STATS:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section('differential: real appliers seen')
+    for suite, hello in sorted(_driver.GREETINGS.items()):
+        write('%s: %s; %s; %s; python %s; %d stable net.* keys, volatile: %s, unreadable: %s' % (
+            suite, hello.get('os'), hello.get('sysctl_version'), hello.get('systemd_version'), hello.get('python'),
+            hello['excluded']['stable'], ' '.join(hello['excluded']['volatile']) or 'none',
+            ' '.join(hello['excluded']['unreadable'])))
+        write('  packages: %s' % ', '.join(hello.get('packages', ())))
+    for suite, stats in sorted(_driver.STATS.items()):
+        cases = max(stats['cases'], 1)
+        write('%s: %d cases, %.0f ms per case in the runner; %d values compared, %d disagreements, %d errors, '
+              '%d real applier timeouts' % (suite, stats['cases'], 1000 * stats['case_seconds'] / cases,
+                                            stats['compared'], stats['failures'], stats['errors'],
+                                            stats['applier_timeouts']))
+        write('  per case: ' + ', '.join('real %s %.0f ms' % (name, 1000 * value / cases)
+                                         for name, value in sorted(stats['applier_seconds'].items()))
+              + ', ' + ', '.join('predict %s %.0f ms' % (name, 1000 * value / cases)
+                                 for name, value in sorted(stats['predict_seconds'].items())))
+        undecided = sorted(stats['undecided'].items(), key=lambda item: -item[1])
+        write('  undecided (allowed without the oracle): %d' % sum(stats['undecided'].values()))
+        for reason, count in undecided[:15]:
+            write('    %6d  %s' % (count, reason))
+    if _driver.PROVENANCE:
+        terminalreporter.section('differential: corpus provenance')
+        for item in _driver.PROVENANCE:
+            write('%(package)s %(version)s %(path)s sha256:%(sha256)s' % item)
+    try:
+        os.makedirs(os.path.dirname(SUMMARY), exist_ok=True)
+        with open(SUMMARY, 'w') as handle:
+            json.dump({'greetings': _driver.GREETINGS, 'stats': _driver.STATS, 'corpus': _driver.PROVENANCE},
+                      handle, indent=1, sort_keys=True)
+        write('summary written to %s' % os.path.relpath(SUMMARY, _driver.REPO))
+    except OSError as exc:
+        write('cannot write %s: %s' % (SUMMARY, exc))

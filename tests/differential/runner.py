@@ -1,0 +1,485 @@
+#!/usr/bin/env python3
+"""Differential runner: the real boot appliers against our prediction, inside one test container.
+
+Started once per container (the checkout bind-mounted read-only at
+/kt/ansible_collections/kerneltune/sysctl, see tests/containers/start.sh --repo):
+
+    podman exec -i CONTAINER python3 /kt/ansible_collections/kerneltune/sysctl/tests/differential/runner.py
+
+Standard library only; runs on the container's python3 (3.11 on bookworm, 3.13 on trixie).
+
+Protocol: one JSON object per line on stdin, one JSON object per line on stdout.
+The first line out is a greeting (``"hello": true``): versions, the keys left
+out of every comparison and why, the image's own sysctl files. Then for each
+request line one answer line. A request is a case::
+
+    {"id": 7,
+     "files": [{"path": "/etc/sysctl.d/10-a.conf", "type": "file", "data_b64": "..."},
+               {"path": "/etc/sysctl.d/99-sysctl.conf", "type": "symlink", "target": "../sysctl.conf"},
+               {"path": "/etc/sysctl.d/20-b.conf", "type": "fifo"},
+               {"path": "/run/sysctl.d/x.conf", "type": "dir"}],
+     "links": ["eth0.100"],                     # optional: interfaces created in each fresh netns
+     "appliers": ["procps", "systemd"],
+     "predict": [{"applier": "procps", "oracle": true}, {"applier": "systemd", "oracle": false}],
+     "predictor": "ansible_collections.kerneltune.sysctl.plugins.module_utils._host"}   # optional
+
+For each case the runner empties /etc/sysctl.d, /run/sysctl.d,
+/usr/local/lib/sysctl.d, /usr/lib/sysctl.d, /lib/sysctl.d (the same
+directory as /usr/lib/sysctl.d on merged-/usr images), removes
+/etc/sysctl.conf and the scratch directory /run/kt-case, then creates the
+case's files in order (parents as needed, bytes exact; only under those
+paths). Each applier then runs in a fresh network namespace, so it starts
+from the kernel's defaults as at boot and never touches the container's own:
+``sysctl --system`` (procps) or the systemd-sysctl binary run directly
+(systemd), with LC_ALL=C and a timeout (a FIFO named *.conf blocks a reader
+forever). The answer holds every readable net.* value of that namespace
+before the applier ran (``before``), the values it changed (``after_diff``,
+None for a key no longer readable), exit code, stdout, stderr (truncated)
+and ``timeout``. Each entry of ``predict`` then runs our prediction in
+another fresh network namespace::
+
+    predict(applier, keys, oracle=oracle)    # from the predictor module
+
+with ``keys`` every stable readable net.* key there, and the answer carries
+its result (fields that are None are left out) or ``error``/``timeout``.
+
+A namespace is entered the way ``unshare --net`` does it (unshare(2) in a
+forked child), which saves starting a new interpreter per run: the
+predictor module is imported once, in this process, and every prediction
+runs in a fresh fork of it.
+
+Keys are dotted as ``sysctl -a`` prints them: a dot inside a /proc/sys path
+component is shown as ``/`` (net/ipv4/conf/eth0.100/rp_filter is
+net.ipv4.conf.eth0/100.rp_filter). Left out of every comparison, computed
+once per runner: keys that cannot be read, and volatile keys (a different
+value in two fresh namespaces with nothing applied, such as
+net.ipv4.tcp_fastopen_key).
+"""
+
+import base64
+import ctypes
+import errno
+import importlib
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import traceback
+
+PROC_NET = '/proc/sys/net'
+SYSCTL_DIRS = ('/etc/sysctl.d', '/run/sysctl.d', '/usr/local/lib/sysctl.d', '/usr/lib/sysctl.d', '/lib/sysctl.d')
+SYSCTL_CONF = '/etc/sysctl.conf'
+SCRATCH = '/run/kt-case'
+SYSTEMD_SYSCTL = ('/lib/systemd/systemd-sysctl', '/usr/lib/systemd/systemd-sysctl')
+COLLECTION_ROOT = '/kt'
+DEFAULT_PREDICTOR = 'ansible_collections.kerneltune.sysctl.plugins.module_utils._host'
+APPLIER_TIMEOUT = float(os.environ.get('KT_DIFF_APPLIER_TIMEOUT', '3'))
+PREDICT_TIMEOUT = float(os.environ.get('KT_DIFF_PREDICT_TIMEOUT', '20'))
+OUTPUT_LIMIT = 6000
+CLONE_NEWNET = 0x40000000
+ENV = {'PATH': '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'LC_ALL': 'C',
+       # systemd tools log to the console (here: stderr), never to the host's /dev/kmsg.
+       'SYSTEMD_LOG_TARGET': 'console', 'SYSTEMD_LOG_COLOR': '0', 'SYSTEMD_COLORS': '0'}
+
+sys.pycache_prefix = '/tmp/kt-pycache'  # the checkout is mounted read-only
+if COLLECTION_ROOT not in sys.path:
+    sys.path.insert(0, COLLECTION_ROOT)
+
+
+# ---- /proc/sys/net -------------------------------------------------------
+
+def path_to_key(path):
+    parts = os.path.relpath(path, '/proc/sys').split('/')
+    return '.'.join(part.replace('.', '/') for part in parts)
+
+
+def read_net():
+    """Every readable net.* key of this process's network namespace: ({key: value}, [unreadable keys])."""
+    values, unreadable = {}, []
+    for dirpath, dirnames, filenames in os.walk(PROC_NET):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            try:
+                with open(path, 'rb') as handle:
+                    data = handle.read()
+            except OSError:
+                unreadable.append(path_to_key(path))
+                continue
+            values[path_to_key(path)] = data.decode('utf-8', 'backslashreplace').rstrip('\n')
+    return values, unreadable
+
+
+# ---- fresh network namespaces ----------------------------------------------
+
+def enter_fresh_netns():
+    if hasattr(os, 'unshare'):  # Python >= 3.12
+        os.unshare(os.CLONE_NEWNET)
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, 'unshare(CLONE_NEWNET): %s' % os.strerror(err))
+
+
+def add_links(links):
+    """Create interfaces in this namespace (veth pairs: peer kt-peerN), as a host would have them at boot."""
+    for index, name in enumerate(links or ()):
+        peer = 'kt-peer%d' % index
+        result = subprocess.run(['ip', 'link', 'add', name, 'type', 'veth', 'peer', 'name', peer],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=ENV, check=False)
+        if result.returncode != 0:
+            raise RuntimeError('ip link add %s: %s' % (name, result.stdout.decode('utf-8', 'replace')))
+
+
+def in_fresh_netns(func, deadline):
+    """Run func() in a forked child inside a new network namespace; return its JSON-able result.
+
+    The child is killed after ``deadline`` seconds: then {'timeout': True, 'error': ...}.
+    """
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        status = 0
+        try:
+            os.close(read_fd)
+            os.dup2(2, 1)  # stdout is the protocol channel: whatever the child prints goes to stderr
+            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+            enter_fresh_netns()
+            payload = json.dumps({'ok': func()})
+        except BaseException:  # report everything, including SystemExit from the predictor
+            payload = json.dumps({'error': traceback.format_exc()[-OUTPUT_LIMIT:]})
+            status = 1
+        try:
+            data = payload.encode('utf-8', 'surrogatepass')
+            while data:
+                data = data[os.write(write_fd, data):]
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    chunks = []
+    end = time.monotonic() + deadline
+    timed_out = False
+    try:
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                break
+            ready, dummy_w, dummy_x = select.select([read_fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(read_fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_fd)
+        if timed_out:
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    if timed_out:
+        return {'timeout': True, 'error': 'did not finish within %gs' % deadline}
+    if not chunks:
+        return {'error': 'the child died without an answer'}
+    answer = json.loads(b''.join(chunks).decode('utf-8', 'surrogatepass'))
+    if 'ok' in answer:
+        return answer['ok']
+    return answer
+
+
+# ---- the case's files --------------------------------------------------------
+
+def _remove(path):
+    if os.path.islink(path) or not os.path.isdir(path):
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+    else:
+        shutil.rmtree(path)
+
+
+def _real_dirs():
+    """The sysctl directories as real paths, each once (/lib/sysctl.d is /usr/lib/sysctl.d on merged /usr)."""
+    seen = []
+    for path in SYSCTL_DIRS:
+        real = os.path.realpath(path)
+        if real not in seen:
+            seen.append(real)
+    return seen
+
+
+def snapshot_tree():
+    """The sysctl files the image ships (read once at start, before any case replaces them)."""
+    entries, seen = [], set()
+    for top in SYSCTL_DIRS + (SYSCTL_CONF,):
+        real = os.path.realpath(top)
+        if real in seen:
+            continue  # /lib/sysctl.d is /usr/lib/sysctl.d on merged /usr
+        seen.add(real)
+        paths = [top]
+        if os.path.isdir(top) and not os.path.islink(top):
+            paths = [os.path.join(top, name) for name in sorted(os.listdir(top))]
+        for path in paths:
+            if os.path.islink(path):
+                entries.append({'path': path, 'type': 'symlink', 'target': os.readlink(path)})
+            elif os.path.isfile(path):
+                with open(path, 'rb') as handle:
+                    entries.append({'path': path, 'type': 'file',
+                                    'data_b64': base64.b64encode(handle.read()).decode('ascii')})
+    return entries
+
+
+def _allowed(path):
+    norm = os.path.normpath(path)
+    if norm != path.rstrip('/') or not os.path.isabs(norm):
+        return False
+    return norm == SYSCTL_CONF or any(norm.startswith(top + '/') for top in SYSCTL_DIRS + (SCRATCH,))
+
+
+def reset_tree(initial_dirs):
+    for real in _real_dirs():
+        if os.path.lexists(real):
+            _remove(real)
+    for path in (SYSCTL_CONF, SCRATCH):
+        if os.path.lexists(path):
+            _remove(path)
+    for real in initial_dirs:
+        os.makedirs(real, exist_ok=True)
+
+
+def create_files(files):
+    for entry in files:
+        path = entry['path']
+        if not _allowed(path):
+            raise ValueError('refusing to create %r: only under %s, %s and %s'
+                             % (path, ', '.join(SYSCTL_DIRS), SYSCTL_CONF, SCRATCH))
+        parent = os.path.dirname(path)
+        if parent:
+            os.makedirs(parent, exist_ok=True)
+        if os.path.lexists(path):
+            _remove(path)
+        kind = entry.get('type', 'file')
+        if kind == 'file':
+            with open(path, 'wb') as handle:
+                handle.write(base64.b64decode(entry.get('data_b64', '')))
+            if 'mode' in entry:
+                os.chmod(path, entry['mode'])
+        elif kind == 'symlink':
+            os.symlink(entry['target'], path)
+        elif kind == 'fifo':
+            os.mkfifo(path)
+        elif kind == 'dir':
+            os.makedirs(path, exist_ok=True)
+        else:
+            raise ValueError('unknown file type %r' % kind)
+
+
+# ---- appliers and predictions ---------------------------------------------------
+
+def _clip(data):
+    text = data.decode('utf-8', 'backslashreplace') if isinstance(data, bytes) else (data or '')
+    if len(text) <= OUTPUT_LIMIT:
+        return text
+    half = OUTPUT_LIMIT // 2
+    return '%s\n[... %d characters left out ...]\n%s' % (text[:half], len(text) - 2 * half, text[-half:])
+
+
+def applier_command(applier):
+    if applier == 'procps':
+        return ['sysctl', '--system']
+    if applier == 'systemd':
+        for path in SYSTEMD_SYSCTL:
+            if os.path.exists(path):
+                return [path]
+        raise RuntimeError('no systemd-sysctl binary (%s)' % ', '.join(SYSTEMD_SYSCTL))
+    raise ValueError('unknown applier %r' % applier)
+
+
+def run_applier(applier, links, excluded):
+    """In a fresh namespace: the net.* values before, the applier, the values it changed."""
+    command = applier_command(applier)
+
+    def job():
+        add_links(links)
+        before, dummy = read_net()
+        started = time.monotonic()
+        timeout = False
+        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=ENV, start_new_session=True)
+        try:
+            out, err = proc.communicate(timeout=APPLIER_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            timeout = True
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+        elapsed = time.monotonic() - started
+        after, dummy = read_net()
+        diff = dict((key, after.get(key)) for key in set(before) | set(after)
+                    if before.get(key) != after.get(key) and key not in excluded)
+        return {'before': dict((k, v) for k, v in before.items() if k not in excluded), 'after_diff': diff,
+                'rc': None if timeout else proc.returncode, 'timeout': timeout,
+                'stdout': _clip(out), 'stderr': _clip(err), 'seconds': round(elapsed, 4),
+                'command': command}
+
+    return in_fresh_netns(job, APPLIER_TIMEOUT + 30)
+
+
+_PREDICTORS = {}
+
+
+def load_predictor(name):
+    """Import the predictor module once (in this process); return (function, error text)."""
+    if name not in _PREDICTORS:
+        try:
+            module = importlib.import_module(name)
+            _PREDICTORS[name] = (getattr(module, 'predict'), None)
+        except BaseException:
+            _PREDICTORS[name] = (None, 'cannot import predict from %s:\n%s'
+                                 % (name, traceback.format_exc()[-OUTPUT_LIMIT:]))
+    return _PREDICTORS[name]
+
+
+def _compact(result):
+    """Drop None fields; keep every key (an empty dict means: all fields None)."""
+    out = {}
+    for key, fields in result.items():
+        if isinstance(fields, dict):
+            out[str(key)] = dict((str(name), value if isinstance(value, (str, int, float, bool)) else repr(value))
+                                 for name, value in fields.items() if value is not None)
+        else:
+            out[str(key)] = {'invalid': repr(fields)[:200]}
+    return out
+
+
+def run_predict(spec, links, excluded, predictor):
+    applier = spec['applier']
+    oracle = bool(spec.get('oracle', True))
+    func, error = load_predictor(predictor)
+    if func is None:
+        return {'applier': applier, 'oracle': oracle, 'error': error}
+
+    def job():
+        add_links(links)
+        values, dummy = read_net()
+        keys = sorted(key for key in values if key not in excluded)
+        started = time.monotonic()
+        result = func(applier, keys, oracle=oracle)
+        elapsed = time.monotonic() - started
+        if not isinstance(result, dict):
+            raise TypeError('predict returned %s, not a dict' % type(result).__name__)
+        return {'result': _compact(result), 'keys': len(keys), 'seconds': round(elapsed, 4)}
+
+    answer = in_fresh_netns(job, PREDICT_TIMEOUT)
+    answer.update({'applier': applier, 'oracle': oracle})
+    return answer
+
+
+# ---- the runner -------------------------------------------------------------------
+
+def _command_output(argv):
+    try:
+        result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=ENV, check=False,
+                                timeout=30)
+        return result.stdout.decode('utf-8', 'replace').strip()
+    except (OSError, subprocess.SubprocessError) as exc:
+        return 'error: %s' % exc
+
+
+def excluded_keys():
+    """Keys left out of every comparison: unreadable ones, and those that differ between fresh namespaces."""
+    samples = [in_fresh_netns(lambda: read_net(), 60) for dummy in range(3)]
+    for sample in samples:
+        if not isinstance(sample, list):
+            raise RuntimeError('cannot read /proc/sys/net in a fresh namespace: %r' % (sample,))
+    values = [sample[0] for sample in samples]
+    unreadable = sorted(set(key for sample in samples for key in sample[1]))
+    volatile = sorted(key for key in set().union(*values)
+                      if len(set(v.get(key) for v in values)) > 1)
+    return {'unreadable': unreadable, 'volatile': volatile, 'stable': len(values[0]) - len(volatile)}
+
+
+def hello(initial):
+    os_release = {}
+    try:
+        with open('/etc/os-release') as handle:
+            for line in handle:
+                name, sep, value = line.strip().partition('=')
+                if sep:
+                    os_release[name] = value.strip('"')
+    except OSError:
+        pass
+    systemd_sysctl = applier_command('systemd')[0]
+    return {
+        'hello': True,
+        'python': sys.version.split()[0],
+        'os': os_release.get('PRETTY_NAME', ''),
+        'sysctl_version': _command_output(['sysctl', '--version']),
+        'systemd_sysctl': systemd_sysctl,
+        'systemd_version': _command_output([systemd_sysctl, '--version']).splitlines()[0],
+        'packages': _command_output(['dpkg-query', '-W', '-f', '${Package} ${Version}\\n',
+                                     'procps', 'systemd', 'util-linux', 'python3', 'iproute2']).splitlines(),
+        'lib_is_symlink': os.path.islink('/lib'),
+        'sysctl_dirs': dict((path, os.path.realpath(path)) for path in SYSCTL_DIRS),
+        'initial_tree': initial,
+    }
+
+
+def handle(request, state):
+    started = time.monotonic()
+    answer = {'id': request.get('id')}
+    reset_tree(state['initial_dirs'])
+    create_files(request.get('files', ()))
+    links = request.get('links') or []
+    excluded = state['excluded_set']
+    answer['appliers'] = {}
+    for applier in request.get('appliers', ()):
+        begun = time.monotonic()
+        answer['appliers'][applier] = run_applier(applier, links, excluded)
+        answer['appliers'][applier]['wall'] = round(time.monotonic() - begun, 4)
+    predictor = request.get('predictor') or DEFAULT_PREDICTOR
+    answer['predict'] = []
+    for spec in request.get('predict', ()):
+        begun = time.monotonic()
+        answer['predict'].append(run_predict(spec, links, excluded, predictor))
+        answer['predict'][-1]['wall'] = round(time.monotonic() - begun, 4)
+    answer['seconds'] = round(time.monotonic() - started, 4)
+    return answer
+
+
+def main():
+    os.environ.update(ENV)
+    initial = snapshot_tree()
+    initial_dirs = [real for real in _real_dirs() if os.path.isdir(real)]
+    greeting = hello(initial)
+    excluded = excluded_keys()
+    greeting['excluded'] = excluded
+    state = {'initial_dirs': initial_dirs,
+             'excluded_set': frozenset(excluded['unreadable']) | frozenset(excluded['volatile'])}
+    out = sys.stdout
+    out.write(json.dumps(greeting) + '\n')
+    out.flush()
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+            answer = handle(request, state)
+        except Exception:  # a broken request must not end the runner
+            answer = {'id': None, 'runner_error': traceback.format_exc()[-OUTPUT_LIMIT:]}
+            try:
+                answer['id'] = json.loads(line).get('id')
+            except Exception:
+                pass
+        out.write(json.dumps(answer) + '\n')
+        out.flush()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
