@@ -4,19 +4,38 @@
 
 
 class ModuleDocFragment(object):
-    """The boot_applier option, shared by the modules that predict the next boot."""
+    """The boot_applier and kernel_check options, shared by the modules that predict the next boot."""
 
     DOCUMENTATION = r'''
 options:
   boot_applier:
     description:
-      - Which boot-time applier to model when predicting what the next boot applies.
-      - V(auto) picks V(systemd) when systemd runs as init and ships C(systemd-sysctl), V(systemd_rhel7) for that
-        on RHEL-family 7 and Alibaba Cloud Linux 2, and V(procps) (C(sysctl --system)) otherwise, for example in
-        containers or under SysV init.
-      - V(procps) and V(systemd_rhel7) apply C(/etc/sysctl.conf) after every sysctl.d file; V(systemd) reads it only
-        through the C(99-sysctl.conf) symlink most distributions ship.
+      - Which boot-time applier, and which version family of it, to model when predicting what the next boot
+        applies. Each family reads the files its own way (see the README, "How the next boot is predicted").
+      - V(procps) is procps-ng 4.0 C(sysctl --system) (Debian 12/13, containers, SysV init); V(systemd) is
+        systemd-sysctl 245 to 257 (Debian, Ubuntu 20.04 and later). Both are checked against the real programs
+        of Debian 12 and 13 by the collection's differential tests.
+      - V(procps3) (procps-ng 3.3.15 to 3.3.17, without globs), V(systemd239) (RHEL 8, Alibaba Cloud Linux 3;
+        without globs nor the C(-) prefix) and V(systemd_rhel7) (RHEL/CentOS 7, Alibaba Cloud Linux 2; as
+        V(systemd239), and C(/etc/sysctl.conf) applied after every sysctl.d file) are modelled from those programs'
+        sources only.
+      - V(auto) picks the family from the init system (systemd as PID 1 with C(systemd-sysctl) present) and
+        C(/etc/os-release).
+      - What the next C(sysctl --system) leaves (RV(sysctl.key.reload)) is always modelled with the procps family
+        of the host (V(procps3) where the boot applier is V(systemd239) or V(systemd_rhel7)).
     type: str
-    choices: [auto, procps, systemd, systemd_rhel7]
+    choices: [auto, procps, procps3, systemd, systemd239, systemd_rhel7]
     default: auto
+  kernel_check:
+    description:
+      - Let the kernel itself decide what it makes of the values written to C(net.*) keys: a child process
+        replays the applier's writes, in order, in a new network namespace created for the purpose and discarded
+        at once (it needs C(CAP_SYS_ADMIN); the host's own namespace is never written). This catches per-key
+        ranges and checks between keys that the model does not know, and returns the kernel's own default of
+        each key.
+      - Without the privilege, or for keys that do not exist in a new namespace (interfaces other than C(lo)),
+        and for host-wide keys, the model of the kernel's parser answers; a value it cannot decide makes the key
+        V(undecided).
+    type: bool
+    default: true
 '''

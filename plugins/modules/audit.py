@@ -15,13 +15,21 @@ description:
   - Reports per key whether both meet the expectation, and whether the live value is still at a O(baseline),
     for example the defaults of the Alibaba Cloud ECS image.
   - Read-only. Never reports a change, and behaves the same in check mode.
-  - "Boot resolution: files named C(*.conf) in C(/etc/sysctl.d), C(/run/sysctl.d), C(/usr/local/lib/sysctl.d),
-    C(/usr/lib/sysctl.d) and C(/lib/sysctl.d); the first file of a given name masks the same name in later
-    directories (a symlink to C(/dev/null) masks it); files apply in order of file name; the last explicit
-    assignment of a key wins; an explicit assignment beats any glob; C(-key) alone excludes a key from globs."
-  - "The procps applier (C(sysctl --system)) then applies C(/etc/sysctl.conf) B(last), so a value there undoes a
-    drop-in in C(/etc/sysctl.d). systemd-sysctl reads it only through the C(99-sysctl.conf) symlink most
-    distributions ship, except RHEL/CentOS 7's patched systemd, which reads it last too."
+  - "The prediction follows the applier family of O(boot_applier) line by line: which files it reads and in which
+    order (the first file of a name in C(/etc/sysctl.d), C(/run/sysctl.d), C(/usr/local/lib/sysctl.d),
+    C(/usr/lib/sysctl.d), C(/lib/sysctl.d) masks the others; procps also reads dot-files and applies
+    C(/etc/sysctl.conf) last), how it cuts, strips and splits lines (inline comments, CR, form feeds, a leading
+    C(-), normalised keys such as C(/net/ipv4/x) or C(net..core.x), globs), and which writes it makes (procps
+    writes every line in order; systemd-sysctl writes each key once, its last value)."
+  - "Then the kernel's own parse of each written string decides what the key reads back: integer keys take the
+    leading integers in C notation and ignore the rest (C(2048 # comment) is 2048, C(010000) is 4096,
+    C(1#comment) is rejected); string keys take the text whole. With O(kernel_check) the writes to C(net.*) keys
+    are replayed on the real kernel in a throwaway network namespace, which also knows per-key ranges and
+    checks between keys."
+  - "The procps family (C(sysctl --system)) applies C(/etc/sysctl.conf) B(last), so a value there undoes a
+    drop-in in C(/etc/sysctl.d), at the next boot on procps hosts and at the next C(sysctl --system) everywhere.
+    systemd-sysctl reads it only through the C(99-sysctl.conf) symlink most distributions ship, except RHEL/CentOS
+    7's patched systemd, which reads it last too."
   - One module run per host whatever the number of keys; no process is started per key.
 author:
   - kerneltune.sysctl contributors (@kerneltune)
@@ -85,8 +93,9 @@ attributes:
 notes:
   - C(net.*) keys are per network namespace; inside a container the module reads the container's own values.
     C(vm.*), C(kernel.*) and C(fs.*) keys are host-wide.
-  - Lines of configuration files that are not assignments are returned in RV(problems) with file and line, and
-    shown as warnings; they never make the module fail.
+  - Lines of configuration files that the modelled applier does not apply (not an assignment, a key that names
+    nothing, a glob it does not expand, a FIFO it would block on) are returned in RV(problems) with file and line,
+    and shown as warnings; they never make the module fail. Lines it applies are never reported there.
 seealso:
   - name: sysctl.d(5)
     description: Configuration files of systemd-sysctl and procps C(sysctl --system).
@@ -129,10 +138,13 @@ RETURN = r'''
 sysctl:
   description:
     - One entry per key of O(expect), by dotted key.
-    - RV(sysctl.key.status) is V(ok) when the live value and the value the next boot applies both meet the
-      expectation; V(drift) when the live value does not; V(boot_drift) when the live value does but the next boot
-      would apply another value, or nothing persists it (a C(sysctl -w) by hand that a reboot undoes); V(missing)
-      when the key does not exist on this kernel or in this network namespace.
+    - RV(sysctl.key.status) is V(ok) when the live value, the value the next boot leaves and the value the next
+      C(sysctl --system) leaves all meet the expectation; V(drift) when the live value does not; V(boot_drift)
+      when the live value does but the next boot or the next C(sysctl --system) would change it, or nothing
+      persists it (a C(sysctl -w) by hand that a reboot undoes), RV(sysctl.key.reason) says which;
+      V(undecided) when the live value meets it but what the next boot leaves cannot be predicted (the reason is
+      in RV(sysctl.key.undecided)); V(missing) when the key does not exist on this kernel or in this network
+      namespace.
   returned: always
   type: dict
   contains:
@@ -145,13 +157,51 @@ sysctl:
           type: str
           sample: "5000"
         boot:
-          description: The value the next boot applies; null when no configuration file sets the key.
+          description:
+            - "The value the key reads back after the next boot's applier, as the kernel prints it (C(010000) in a
+              file reads back C(4096), C(2048 # comment) reads back C(2048))."
+            - Null when no write of the boot applier takes (no file sets the key, or the kernel rejects every value
+              written), so the kernel's default stays (see RV(sysctl.key.kernel_default)).
           type: str
           sample: "5000"
         boot_source:
-          description: C(file:line) of the assignment the next boot applies, or null.
+          description: C(file:line) of the write that leaves RV(sysctl.key.boot), or null.
           type: str
           sample: /etc/sysctl.conf:12
+        reload:
+          description:
+            - The value the next C(sysctl --system) (procps; run by operators, package scripts and tuned) leaves,
+              starting from the live values. It applies C(/etc/sysctl.conf) last even on hosts whose boot does not.
+            - Null when it leaves the key as it is.
+          type: str
+          sample: "5000"
+        reload_source:
+          description: C(file:line) of the write that leaves RV(sysctl.key.reload), or null.
+          type: str
+          sample: /etc/sysctl.conf:12
+        checked_by:
+          description:
+            - V(kernel) when the writes were replayed on the real kernel in a throwaway network namespace
+              (O(kernel_check)); V(model) when the collection's model of the kernel's parser decided.
+          type: str
+          sample: kernel
+        kernel_default:
+          description: The key's value in a new network namespace (the kernel's own default), or null when unknown.
+          type: str
+          sample: "131072"
+        rejected:
+          description: C(file:line) and reason of each value the kernel rejects at the next boot.
+          type: list
+          elements: str
+          sample: ["/etc/sysctl.d/60-hardening.conf:12: Invalid argument"]
+        undecided:
+          description: Why the next boot cannot be predicted for this key, or null.
+          type: str
+          sample: null
+        reason:
+          description: Why the key will not hold (the next boot, the next C(sysctl --system), nothing persists it), or null.
+          type: str
+          sample: the next boot applies 5000 from /etc/sysctl.conf:12
         expected:
           description: The expectation, normalised (a string, or a dict with min/max or one_of).
           type: raw
@@ -165,7 +215,7 @@ sysctl:
           type: bool
           sample: true
         status:
-          description: One of V(ok), V(drift), V(boot_drift), V(missing).
+          description: One of V(ok), V(drift), V(boot_drift), V(undecided), V(missing).
           type: str
           sample: drift
   sample:
@@ -173,6 +223,13 @@ sysctl:
       live: "5000"
       boot: "5000"
       boot_source: /etc/sysctl.conf:12
+      reload: "5000"
+      reload_source: /etc/sysctl.conf:12
+      checked_by: kernel
+      kernel_default: "131072"
+      rejected: []
+      undecided: null
+      reason: the next boot applies 5000 from /etc/sysctl.conf:12
       expected: {min: 262144}
       baseline: "5000"
       at_baseline: true
@@ -181,7 +238,7 @@ summary:
   description: Number of keys per status, and how many are still at their baseline.
   returned: always
   type: dict
-  sample: {ok: 3, drift: 2, boot_drift: 1, missing: 0, at_baseline: 2}
+  sample: {ok: 3, drift: 2, boot_drift: 1, undecided: 0, missing: 0, at_baseline: 2}
 boot_applier:
   description: The boot applier modelled, detected or given in O(boot_applier).
   returned: always

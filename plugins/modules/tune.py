@@ -188,6 +188,7 @@ after:
 
 import fcntl
 import os
+from collections import OrderedDict
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -245,14 +246,14 @@ def _audit_now(expectations, baselines, applier, kernel_check, texts=None, live=
 
 def _shadows(applier, path, text, values, texts):
     """The lines that would undo the drop-in at the next boot or the next sysctl --system (once each)."""
-    found = {}
-    for name in sorted(set((applier, RELOAD_APPLIER[applier]))):
+    found = OrderedDict()
+    for name in (applier, RELOAD_APPLIER[applier]) if RELOAD_APPLIER[applier] != applier else (applier,):
         planned = dict(texts)
         planned[path] = (to_bytes(text).decode('latin-1'), None)
         assignments, dummy = read_assignments(conf_files(name, planned=path), name, planned)
         for shadow in find_shadows(assignments, path, values, name):
             found.setdefault((shadow.source, shadow.line), shadow)
-    return [found[place] for place in sorted(found)]
+    return list(found.values())
 
 
 def _plan(module, params):
