@@ -28,9 +28,9 @@ options:
     default: auto
   kernel_check:
     description:
-      - Let the kernel itself decide what it makes of the values written to C(net.*) keys: a child process
+      - Let the kernel itself decide what it makes of the values written to C(net.*) keys. A child process
         replays the applier's writes, in order, in a new network namespace created for the purpose and discarded
-        at once (it needs C(CAP_SYS_ADMIN); the host's own namespace is never written). This catches per-key
+        at once (it needs C(CAP_SYS_ADMIN), and the host's own namespace is never written). This catches per-key
         ranges and checks between keys that the model does not know, and returns the kernel's own default of
         each key.
       - Without the privilege, or for keys that do not exist in a new namespace (interfaces other than C(lo)),
