@@ -42,18 +42,24 @@ def write_live(key, value, root=PROC_SYS):
 
 
 def apply_all(changes, previous, root=PROC_SYS, writer=write_live):
-    """Write ``changes`` ({key: value}) in key order; on any failure restore the keys already written.
+    """Write ``changes`` ({key: value}) in key order; on any failure restore every key attempted.
 
-    ``previous`` holds the values read before. Re-raises the first
-    KernelRejectedError once the earlier writes are undone.
+    ``previous`` holds the values read before. The key whose write failed is
+    written back too: the kernel stores the integers of a multi-value key one
+    by one, so a write it rejects half-way (``net.ipv4.tcp_rmem = 8192 0 0``
+    keeps 8192) has already changed it. Keys without a previous value (None)
+    are not written back. Re-raises the first KernelRejectedError once the
+    writes are undone.
     """
-    written = []
+    attempted = []
     try:
         for key in sorted(changes):
+            attempted.append(key)
             writer(key, changes[key], root)
-            written.append(key)
     except KernelRejectedError:
-        for key in reversed(written):
+        for key in reversed(attempted):
+            if previous.get(key) is None:
+                continue
             try:
                 writer(key, previous[key], root)
             except KernelRejectedError:

@@ -15,8 +15,9 @@ description:
   - For C(min)/C(max) settings the host gets its current value when it already satisfies the bound, else the
     bound, so a host that already has more is never lowered.
   - All or nothing. Every key is checked to exist before anything changes (unknown keys fail with close
-    matches suggested). Live values are written first; if the kernel rejects one, those already written are
-    restored, no file is touched, and the error names the key and the kernel's reason.
+    matches suggested). Live values are written first; if the kernel rejects one, it and those already written are
+    restored (the kernel may have taken the first integers of a multi-value key before rejecting the rest), no
+    file is touched, and the error names the key and the kernel's reason.
   - Files are handled as bytes and replaced atomically; the drop-in is parsed back before it replaces the old one.
     If writing any file fails, every file already replaced and every live value already written is restored.
     Lines of other files are only commented out, one by one, after a backup, and only in files under C(/etc)

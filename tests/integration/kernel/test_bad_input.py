@@ -63,6 +63,9 @@ BAD_TUNE = [
     ('kernel-rejects-mid-change', {'settings': {'net.core.somaxconn': 9000, 'net.ipv4.tcp_tw_reuse': 7}},
      'the kernel rejected net.ipv4.tcp_tw_reuse = 7: Invalid argument; values already written were restored, '
      'no file was changed'),
+    ('kernel-rejects-half-way', {'settings': {'net.ipv4.tcp_rmem': '8192 0 0'}},
+     'the kernel rejected net.ipv4.tcp_rmem = 8192 0 0: Invalid argument; values already written were restored, '
+     'no file was changed'),
     ('path-outside-sysctl-d', {'profile': 'high_connection', 'path': '/etc/cron.d/90-kerneltune.conf'},
      'path /etc/cron.d/90-kerneltune.conf must be a .conf file directly in /etc/sysctl.d'),
     ('path-not-ours', {'profile': 'high_connection', 'path': '/etc/sysctl.d/60-app.conf'},
@@ -91,6 +94,14 @@ def test_kernel_rejection_restores_the_value_already_written(host):
     assert live == {'net.core.somaxconn': '4096'}
     tune(host, {'settings': {'net.core.somaxconn': 9000, 'net.ipv4.tcp_tw_reuse': 7}})
     assert _harness.read_sysctl(host, ['net.core.somaxconn']) == live
+
+
+def test_kernel_rejection_half_way_restores_the_rejected_key(host):
+    # The kernel stores 8192 as the first integer of tcp_rmem, then rejects 0: the key itself is written back.
+    live = _harness.read_sysctl(host, ['net.core.somaxconn', 'net.ipv4.tcp_rmem'])
+    assert live['net.ipv4.tcp_rmem'].split()[0] == '4096'
+    tune(host, {'settings': {'net.core.somaxconn': 9000, 'net.ipv4.tcp_rmem': '8192 0 0'}})
+    assert _harness.read_sysctl(host, ['net.core.somaxconn', 'net.ipv4.tcp_rmem']) == live
 
 
 def test_audit_refuses_bad_keys_and_reports_unparseable_lines(host):

@@ -225,12 +225,12 @@ def test_apply_all_nothing():
     assert writer.calls == []
 
 
-# (refused key, expected calls after the failing one: the restores)
+# (refused key, expected calls after the failing one: the restores, the refused key first)
 ROLLBACK_CASES = [
-    (SOMAXCONN, []),
-    ('net.ipv4.tcp_fin_timeout', [(SOMAXCONN, '4096')]),
-    (SYN, [('net.ipv4.tcp_fin_timeout', '60'), (SOMAXCONN, '4096')]),
-    (TW, [(SYN, '1024'), ('net.ipv4.tcp_fin_timeout', '60'), (SOMAXCONN, '4096')]),
+    (SOMAXCONN, [(SOMAXCONN, '4096')]),
+    ('net.ipv4.tcp_fin_timeout', [('net.ipv4.tcp_fin_timeout', '60'), (SOMAXCONN, '4096')]),
+    (SYN, [(SYN, '1024'), ('net.ipv4.tcp_fin_timeout', '60'), (SOMAXCONN, '4096')]),
+    (TW, [(TW, '5000'), (SYN, '1024'), ('net.ipv4.tcp_fin_timeout', '60'), (SOMAXCONN, '4096')]),
 ]
 ROLLBACK_IDS = ['first-fails', 'second-fails', 'third-fails', 'last-fails']
 
@@ -254,10 +254,66 @@ def test_apply_all_failed_restore_is_skipped_and_the_first_error_raised():
     assert exc.value.key == TW
     assert str(exc.value) == 'the kernel rejected %s = 262144: Invalid argument' % TW
     assert writer.calls[4:] == [
+        (TW, '5000', '/root'),
         (SYN, '1024', '/root'),
         ('net.ipv4.tcp_fin_timeout', '60', '/root'),
         (SOMAXCONN, '4096', '/root'),
     ]
+
+
+class HalfWriter(object):
+    """A kernel with integer vectors: stores each integer in turn, rejects the first one below ``minimum``.
+
+    As proc_dointvec_minmax does, the integers before the rejected one stay written.
+    """
+
+    def __init__(self, state, minimum=1):
+        self.state = dict((key, value.split()) for key, value in state.items())
+        self.minimum = minimum
+
+    def __call__(self, key, value, root):
+        for index, token in enumerate(str(value).split()):
+            if int(token) < self.minimum:
+                raise KernelRejectedError('the kernel rejected %s = %s: Invalid argument' % (key, value),
+                                          key=key, reason='Invalid argument')
+            self.state[key][index] = token
+
+    def values(self):
+        return dict((key, '\t'.join(tokens)) for key, tokens in self.state.items())
+
+
+RMEM = 'net.ipv4.tcp_rmem'
+WMEM = 'net.ipv4.tcp_wmem'
+VECTORS = {SOMAXCONN: '4096', RMEM: '4096\t131072\t6291456', WMEM: '4096\t16384\t4194304'}
+
+# (changes, the key the kernel rejects)
+HALF_CASES = [
+    ({RMEM: '8192 0 0'}, RMEM),
+    ({RMEM: '8192 131072 0'}, RMEM),
+    ({SOMAXCONN: '8192', RMEM: '8192 0 0'}, RMEM),
+    ({SOMAXCONN: '8192', RMEM: '8192 262144 8388608', WMEM: '8192 0 4194304'}, WMEM),
+    ({SOMAXCONN: '0', RMEM: '8192 262144 8388608'}, SOMAXCONN),
+]
+HALF_IDS = ['only-key-first-integer-kept', 'two-integers-kept', 'after-a-written-key', 'last-of-three',
+            'first-key-rejected-whole']
+
+
+@pytest.mark.parametrize('changes, refused', HALF_CASES, ids=HALF_IDS)
+def test_apply_all_restores_a_key_the_kernel_rejected_half_way(changes, refused):
+    kernel = HalfWriter(VECTORS)
+    with pytest.raises(KernelRejectedError) as exc:
+        apply_all(changes, VECTORS, '/root', kernel)
+    assert exc.value.key == refused
+    assert kernel.values() == VECTORS
+
+
+def test_apply_all_does_not_write_back_a_key_that_had_no_value():
+    writer = FakeWriter(refuse=['net.netfilter.nf_conntrack_max'])
+    with pytest.raises(KernelRejectedError):
+        apply_all({SOMAXCONN: '8192', 'net.netfilter.nf_conntrack_max': '262144'},
+                  {SOMAXCONN: '4096', 'net.netfilter.nf_conntrack_max': None}, '/root', writer)
+    assert writer.calls == [(SOMAXCONN, '8192', '/root'), ('net.netfilter.nf_conntrack_max', '262144', '/root'),
+                            (SOMAXCONN, '4096', '/root')]
 
 
 def test_apply_all_with_write_live(proc_sys):
