@@ -71,6 +71,10 @@ def parse_expectation(key, desired):
                 values = tuple(normalize_value(choice, key) for choice in choices)
             except InvalidValueError as exc:
                 raise InvalidExpectationError(str(exc))
+            for number, (choice, value) in enumerate(zip(choices, values), start=1):
+                if not value:
+                    raise InvalidExpectationError('one_of of %s: entry %d (%r) is empty; every value must have '
+                                                  'at least one token' % (key, number, choice))
             return Expectation(None, None, None, values)
         minimum = _integer(desired['min'], key, 'min') if 'min' in desired else None
         maximum = _integer(desired['max'], key, 'max') if 'max' in desired else None

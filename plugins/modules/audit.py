@@ -56,7 +56,7 @@ options:
         by token, so C("1024 65000") matches the kernel's C(1024<TAB>65000). Booleans mean C(1) and C(0).
       - A dict with C(min) and/or C(max) (integers, inclusive) accepts any value in range; use C(min) so a host
         that already has more is never reported as drifting.
-      - A dict with C(one_of) (a list) accepts any of its values.
+      - A dict with C(one_of) (a list of non-empty values) accepts any of its values.
     type: dict
     default: {}
   baseline:

@@ -60,6 +60,8 @@ BAD_TUNE = [
      'expectation of net.core.somaxconn: min 10 is greater than max 5'),
     ('non-integer-min', {'settings': {'net.core.somaxconn': {'min': 'lots'}}},
      "min of net.core.somaxconn must be an integer, got 'lots'"),
+    ('one-of-empty-entry', {'settings': {'kernel.core_pattern': {'one_of': ['']}}},
+     "one_of of kernel.core_pattern: entry 1 ('') is empty; every value must have at least one token"),
     ('kernel-rejects-mid-change', {'settings': {'net.core.somaxconn': 9000, 'net.ipv4.tcp_tw_reuse': 7}},
      'the kernel rejected net.ipv4.tcp_tw_reuse = 7: Invalid argument; values already written were restored, '
      'no file was changed'),

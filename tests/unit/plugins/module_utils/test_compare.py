@@ -135,6 +135,10 @@ PARSE_INVALID_CASES = [
     ({'one_of': None}, 'one_of of %s must be a non-empty list' % KEY),
     ({'one_of': ['1', '2\n']}, "value '2\\n' for %s contains a line break or NUL character" % KEY),
     ({'one_of': [None]}, 'value None for %s must be a string or a number, not NoneType' % KEY),
+    ({'one_of': ['']}, "one_of of %s: entry 1 ('') is empty; every value must have at least one token" % KEY),
+    ({'one_of': ['1', ' \t ']}, "one_of of %s: entry 2 (' \\t ') is empty; every value must have at least one token"
+     % KEY),
+    ({'one_of': ['1', '2', '']}, "one_of of %s: entry 3 ('') is empty; every value must have at least one token" % KEY),
     ('1\nnet.core.somaxconn = 2', "value '1\\nnet.core.somaxconn = 2' for %s contains a line break or NUL character" % KEY),
     ('', 'expected value of %s is empty' % KEY),
     ('  \t', 'expected value of %s is empty' % KEY),
@@ -144,7 +148,8 @@ PARSE_INVALID_CASES = [
 PARSE_INVALID_IDS = [
     'min-greater-than-max', 'unknown-field', 'unknown-fields-sorted', 'empty-dict', 'non-integer-min',
     'float-max', 'none-min', 'two-token-min', 'bool-min', 'bool-max', 'one-of-with-min', 'one-of-empty',
-    'one-of-string', 'one-of-none', 'one-of-newline', 'one-of-none-choice', 'value-with-newline', 'empty-value',
+    'one-of-string', 'one-of-none', 'one-of-newline', 'one-of-none-choice', 'one-of-empty-entry',
+    'one-of-blank-entry', 'one-of-empty-last-entry', 'value-with-newline', 'empty-value',
     'blank-value', 'none-value', 'list-value',
 ]
 
