@@ -9,6 +9,7 @@ token, whitespace-insensitive) or a dict with ``min`` and/or ``max``
 (integers), or ``one_of`` (a list of values).
 """
 
+import re
 from collections import namedtuple
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
@@ -18,6 +19,9 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
 
 STATUSES = ('ok', 'drift', 'boot_drift', 'undecided', 'missing')
 _FORBIDDEN = ('\n', '\r', '\x00')
+# An integer the kernel parses in another base than people read it (its parser
+# works like strtoul with base 0): hex 0x10, or a leading 0 (octal) as in 010.
+_C_BASE_INTEGER = re.compile(r'(-?)0(?:[xX]([0-9a-fA-F]+)|([0-9]+))\Z')
 
 Expectation = namedtuple('Expectation', 'exact minimum maximum one_of')
 
@@ -46,10 +50,69 @@ def normalize_value(value, key=None):
 def _integer(value, key, what):
     if isinstance(value, bool):
         raise InvalidExpectationError('%s of %s must be an integer, not a boolean' % (what, key))
+    text = str(value).strip()
     try:
-        return int(str(value).strip())
+        number = int(text)
     except ValueError:
         raise InvalidExpectationError('%s of %s must be an integer, got %r' % (what, key, value))
+    if '_' in text:
+        raise InvalidExpectationError('%s of %s must be an integer without "_", got %r (the kernel does not accept '
+                                      'it); write %d' % (what, key, value, number))
+    return number
+
+
+def _kernel_reading(token):
+    """Return ``(read, plain)`` for a token written as a C-base integer, else None.
+
+    ``read`` is the integer the kernel reads (None: it rejects the token, an
+    octal with a digit 8 or 9); ``plain`` the digits read as decimal (None
+    for hex).
+    """
+    match = _C_BASE_INTEGER.match(token)
+    if not match:
+        return None
+    sign, hex_digits, digits = match.groups()
+    factor = -1 if sign else 1
+    if hex_digits is not None:
+        return factor * int(hex_digits, 16), None
+    plain = factor * int(digits, 10)
+    if set(digits) - set('01234567'):
+        return None, plain
+    return factor * int(digits, 8), plain
+
+
+def check_decimal(value, key):
+    """Raise InvalidExpectationError when a token of ``value`` is an integer the kernel reads in another base.
+
+    The kernel reads ``0x10`` as 16 and ``010`` as 8 (and rejects ``08``), then
+    prints them in decimal: such a value never matches what it reads back.
+    ``0`` and ordinary decimals pass; the error gives the decimal to write.
+    """
+    tokens = value.split()
+    readings = [(token, _kernel_reading(token)) for token in tokens]
+    odd = [(token, reading) for token, reading in readings if reading is not None]
+    if not odd:
+        return
+    token, (read, plain) = odd[0]
+    subject = 'it' if len(tokens) == 1 else token
+    if read is None:
+        what = 'the kernel rejects %s (a leading 0 means octal, which has no digit 8 or 9)' % subject
+    elif plain is None:
+        what = 'the kernel reads %s as %d' % (subject, read)
+    else:
+        what = 'the kernel reads %s as %d (a leading 0 means octal)' % (subject, read)
+
+    def rewritten(pick):
+        text = ' '.join(token if reading is None else str(pick(reading)) for token, reading in readings)
+        return text if len(tokens) == 1 else "'%s'" % text
+
+    choices = []
+    if all(reading[0] is not None for dummy, reading in odd):
+        choices.append(rewritten(lambda reading: reading[0]))
+    plain_text = rewritten(lambda reading: reading[0] if reading[1] is None else reading[1])
+    if plain_text not in choices:
+        choices.append(plain_text + (' without the leading zero' if choices else ''))
+    raise InvalidExpectationError('value %r for %s: %s; write %s' % (value, key, what, ', or '.join(choices)))
 
 
 def parse_expectation(key, desired):
@@ -75,6 +138,7 @@ def parse_expectation(key, desired):
                 if not value:
                     raise InvalidExpectationError('one_of of %s: entry %d (%r) is empty; every value must have '
                                                   'at least one token' % (key, number, choice))
+                check_decimal(value, key)
             return Expectation(None, None, None, values)
         minimum = _integer(desired['min'], key, 'min') if 'min' in desired else None
         maximum = _integer(desired['max'], key, 'max') if 'max' in desired else None
@@ -87,6 +151,7 @@ def parse_expectation(key, desired):
         raise InvalidExpectationError(str(exc))
     if not exact:
         raise InvalidExpectationError('expected value of %s is empty' % key)
+    check_decimal(exact, key)
     return Expectation(exact, None, None, None)
 
 

@@ -54,8 +54,11 @@ options:
         component is shown as C(/) (C(net.ipv4.conf.eth0/100.rp_filter)), as C(sysctl -a) prints it.
       - A scalar value is the exact value. Multi-value keys such as C(net.ipv4.ip_local_port_range) compare token
         by token, so C("1024 65000") matches the kernel's C(1024<TAB>65000). Booleans mean C(1) and C(0).
-      - A dict with C(min) and/or C(max) (integers, inclusive) accepts any value in range; use C(min) so a host
-        that already has more is never reported as drifting.
+      - Write integers in decimal. A hex or leading-zero token (C("0x10"), C("010")) in a value or a C(one_of) entry
+        is refused with the decimal to write, since the kernel reads it as 16 or 8 and prints that back, so it
+        would never match. C(0) alone is fine.
+      - A dict with C(min) and/or C(max) (integers, inclusive, without C(_)) accepts any value in range; use C(min)
+        so a host that already has more is never reported as drifting.
       - A dict with C(one_of) (a list of non-empty values) accepts any of its values.
     type: dict
     default: {}

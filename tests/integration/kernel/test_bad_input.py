@@ -60,6 +60,14 @@ BAD_TUNE = [
      'expectation of net.core.somaxconn: min 10 is greater than max 5'),
     ('non-integer-min', {'settings': {'net.core.somaxconn': {'min': 'lots'}}},
      "min of net.core.somaxconn must be an integer, got 'lots'"),
+    ('hex-value', {'settings': {'net.core.somaxconn': '0x2000'}},
+     "value '0x2000' for net.core.somaxconn: the kernel reads it as 8192; write 8192"),
+    ('octal-one-of-entry', {'settings': {'net.ipv4.tcp_fin_timeout': {'one_of': ['030', 60]}}},
+     "value '030' for net.ipv4.tcp_fin_timeout: the kernel reads it as 24 (a leading 0 means octal); write 24, "
+     "or 30 without the leading zero"),
+    ('underscore-min', {'settings': {'net.core.somaxconn': {'min': '16_384'}}},
+     'min of net.core.somaxconn must be an integer without "_", got \'16_384\' (the kernel does not accept it); '
+     'write 16384'),
     ('one-of-empty-entry', {'settings': {'kernel.core_pattern': {'one_of': ['']}}},
      "one_of of kernel.core_pattern: entry 1 ('') is empty; every value must have at least one token"),
     ('kernel-rejects-mid-change', {'settings': {'net.core.somaxconn': 9000, 'net.ipv4.tcp_tw_reuse': 7}},

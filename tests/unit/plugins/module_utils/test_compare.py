@@ -105,10 +105,20 @@ PARSE_CASES = [
     ({'one_of': [0, '2']}, Expectation(None, None, None, ('0', '2'))),
     ({'one_of': ['1024\t65000', True]}, Expectation(None, None, None, ('1024 65000', '1'))),
     ({'one_of': ('bbr',)}, Expectation(None, None, None, ('bbr',))),
+    ('0', Expectation('0', None, None, None)),
+    ('100 0', Expectation('100 0', None, None, None)),
+    ('0 0 0', Expectation('0 0 0', None, None, None)),
+    ('-1', Expectation('-1', None, None, None)),
+    ('1000', Expectation('1000', None, None, None)),
+    ({'one_of': ['0', '10', '-100']}, Expectation(None, None, None, ('0', '10', '-100'))),
+    ('x0x10 a010 0.10', Expectation('x0x10 a010 0.10', None, None, None)),
+    ({'min': '010'}, Expectation(None, 10, None, None)),
 ]
 PARSE_IDS = [
     'int', 'string', 'tab-separated', 'padded', 'true', 'false', 'zero', 'min', 'max', 'min-max-strings',
-    'min-equals-max', 'negative-min', 'one-of', 'one-of-normalised', 'one-of-tuple',
+    'min-equals-max', 'negative-min', 'one-of', 'one-of-normalised', 'one-of-tuple', 'zero-string',
+    'decimal-and-zero', 'zeros', 'negative-string', 'trailing-zeros', 'one-of-decimals', 'not-integers',
+    'min-is-compared-as-decimal',
 ]
 
 
@@ -152,6 +162,47 @@ PARSE_INVALID_IDS = [
     'one-of-blank-entry', 'one-of-empty-last-entry', 'value-with-newline', 'empty-value',
     'blank-value', 'none-value', 'list-value',
 ]
+
+
+# A value written as a C-base integer (hex, or octal with a leading zero): the kernel reads it in that base and
+# prints it in decimal, so the expectation would never match. (desired, message)
+C_BASE_CASES = [
+    ('0x10', "value '0x10' for %s: the kernel reads it as 16; write 16" % KEY),
+    ('0X1f', "value '0X1f' for %s: the kernel reads it as 31; write 31" % KEY),
+    ('-0x10', "value '-0x10' for %s: the kernel reads it as -16; write -16" % KEY),
+    ('010', "value '010' for %s: the kernel reads it as 8 (a leading 0 means octal); write 8, or 10 without the "
+     "leading zero" % KEY),
+    ('-010', "value '-010' for %s: the kernel reads it as -8 (a leading 0 means octal); write -8, or -10 without "
+     "the leading zero" % KEY),
+    ('00', "value '00' for %s: the kernel reads it as 0 (a leading 0 means octal); write 0" % KEY),
+    ('07', "value '07' for %s: the kernel reads it as 7 (a leading 0 means octal); write 7" % KEY),
+    ('08', "value '08' for %s: the kernel rejects it (a leading 0 means octal, which has no digit 8 or 9); "
+     "write 8" % KEY),
+    ('1024 010', "value '1024 010' for %s: the kernel reads 010 as 8 (a leading 0 means octal); write '1024 8', "
+     "or '1024 10' without the leading zero" % KEY),
+    ('4096\t087380 6291456', "value '4096 087380 6291456' for %s: the kernel rejects 087380 (a leading 0 means "
+     "octal, which has no digit 8 or 9); write '4096 87380 6291456'" % KEY),
+    ('0x10 0x20', "value '0x10 0x20' for %s: the kernel reads 0x10 as 16; write '16 32'" % KEY),
+    ({'one_of': ['0', '0x1']}, "value '0x1' for %s: the kernel reads it as 1; write 1" % KEY),
+    ({'one_of': ['010', '20']}, "value '010' for %s: the kernel reads it as 8 (a leading 0 means octal); write 8, "
+     "or 10 without the leading zero" % KEY),
+    ({'min': '16_384'}, 'min of %s must be an integer without "_", got \'16_384\' (the kernel does not accept it); '
+     'write 16384' % KEY),
+    ({'min': 1, 'max': '1_000_000'}, 'max of %s must be an integer without "_", got \'1_000_000\' (the kernel does '
+     'not accept it); write 1000000' % KEY),
+]
+C_BASE_IDS = [
+    'hex', 'hex-upper', 'hex-negative', 'octal', 'octal-negative', 'octal-zero', 'octal-same-digit',
+    'octal-digit-8', 'octal-in-vector', 'octal-digit-8-in-vector', 'two-hex', 'one-of-hex', 'one-of-octal',
+    'min-underscore', 'max-underscores',
+]
+
+
+@pytest.mark.parametrize('desired, message', C_BASE_CASES, ids=C_BASE_IDS)
+def test_parse_expectation_refuses_c_base_integers_and_underscores(desired, message):
+    with pytest.raises(InvalidExpectationError) as exc:
+        parse_expectation(KEY, desired)
+    assert str(exc.value) == message
 
 
 @pytest.mark.parametrize('desired, message', PARSE_INVALID_CASES, ids=PARSE_INVALID_IDS)
