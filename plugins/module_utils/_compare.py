@@ -155,6 +155,34 @@ def parse_expectation(key, desired):
     return Expectation(exact, None, None, None)
 
 
+def check_bounds(expectations, live_values):
+    """Raise InvalidExpectationError when ``min``/``max`` is expected of a key whose live value is not one integer.
+
+    Bounds compare a single integer: on a multi-value key (``net.ipv4.tcp_rmem``
+    holds three) a bound would be met by nothing and ``tune`` would write one
+    number. Keys without a live value (missing, unreadable) are skipped.
+    """
+    for key in sorted(expectations):
+        expectation = expectations[key]
+        live = live_values.get(key)
+        if live is None or (expectation.minimum is None and expectation.maximum is None):
+            continue
+        fields = live.split()
+        if len(fields) == 1:
+            try:
+                int(fields[0])
+                continue
+            except ValueError:
+                found = 'its value is %r' % fields[0]
+        elif fields:
+            found = 'it holds %d values (%s)' % (len(fields), ' '.join(fields))
+        else:
+            found = 'its value is empty'
+        example = ' (such as %r)' % ' '.join(fields) if fields else ''
+        raise InvalidExpectationError('min/max of %s apply only to keys holding one integer, but %s; expect an exact '
+                                      'value%s or one_of' % (key, found, example))
+
+
 def describe(expectation):
     """Return an expectation in the form a user wrote it (a string, or a min/max/one_of dict)."""
     if expectation.exact is not None:

@@ -58,7 +58,8 @@ options:
         is refused with the decimal to write, since the kernel reads it as 16 or 8 and prints that back, so it
         would never match. C(0) alone is fine.
       - A dict with C(min) and/or C(max) (integers, inclusive, without C(_)) accepts any value in range; use C(min)
-        so a host that already has more is never reported as drifting.
+        so a host that already has more is never reported as drifting. Only for keys holding one integer; on a key
+        with several values (C(net.ipv4.tcp_rmem)) the module fails naming it (expect an exact value or C(one_of)).
       - A dict with C(one_of) (a list of non-empty values) accepts any of its values.
     type: dict
     default: {}
@@ -311,6 +312,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import APPLIERS
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import audit, merge, prepare
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import check_bounds
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
     host_applier,
@@ -347,6 +349,7 @@ def main():
         if applier == 'auto':
             applier = host_applier()
         live = dict((key, read_live(key)) for key in expectations)
+        check_bounds(expectations, live)
         files, problems, predictions = predict_host(applier, sorted(expectations), live, params['kernel_check'])
         results, summary = audit(expectations, baselines, live, predictions)
     except SysctlError as exc:

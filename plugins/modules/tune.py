@@ -13,7 +13,8 @@ description:
     them to the running kernel, and makes sure no file the boot applier reads B(after) the drop-in undoes them,
     such as the C(/etc/sysctl.conf) of Alibaba Cloud ECS images, which procps C(sysctl --system) applies last.
   - For C(min)/C(max) settings the host gets its current value when it already satisfies the bound, else the
-    bound, so a host that already has more is never lowered.
+    bound, so a host that already has more is never lowered. Bounds apply only to keys holding one integer; on a
+    multi-value key (C(net.ipv4.tcp_rmem)) the module fails before changing anything.
   - All or nothing. Every key is checked to exist before anything changes (unknown keys fail with close
     matches suggested). Live values are written first; if the kernel rejects one, it and those already written are
     restored (the kernel may have taken the first integers of a multi-value key before rejecting the rest), no
@@ -198,7 +199,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import (
     audit, drift_lines, merge, not_holding, prepare,
 )
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import same_value
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import check_bounds, same_value
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import KernelRejectedError, SysctlError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._files import (
     Transaction, backup, read_bytes, to_bytes, to_text,
@@ -273,6 +274,7 @@ def _plan(module, params):
     for key in missing:
         module.warn('skipping %s: this kernel does not have it' % key)
         del expectations[key]
+    check_bounds(expectations, live)
     values = targets(expectations, live)
     reasons = profile_reasons(params['profile']) if params['profile'] else {}
     reasons.update(dict((key, 'set by the settings of the play') for key in merge(None, params['settings'])))

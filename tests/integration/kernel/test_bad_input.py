@@ -68,6 +68,8 @@ BAD_TUNE = [
     ('underscore-min', {'settings': {'net.core.somaxconn': {'min': '16_384'}}},
      'min of net.core.somaxconn must be an integer without "_", got \'16_384\' (the kernel does not accept it); '
      'write 16384'),
+    ('min-on-multi-value-key', {'settings': {'net.core.somaxconn': 9000, 'net.ipv4.tcp_rmem': {'min': 8192}}},
+     'min/max of net.ipv4.tcp_rmem apply only to keys holding one integer, but it holds 3 values (4096 131072 '),
     ('one-of-empty-entry', {'settings': {'kernel.core_pattern': {'one_of': ['']}}},
      "one_of of kernel.core_pattern: entry 1 ('') is empty; every value must have at least one token"),
     ('kernel-rejects-mid-change', {'settings': {'net.core.somaxconn': 9000, 'net.ipv4.tcp_tw_reuse': 7}},
@@ -125,6 +127,15 @@ def test_audit_refuses_bad_keys_and_reports_unparseable_lines(host):
         _harness.sh(host, 'rm -f /etc/sysctl.d/50-broken.conf')
     assert result['problems'] == [{'file': '/etc/sysctl.d/50-broken.conf', 'line': 1,
                                    'text': 'net.core.somaxconn 4096', 'reason': 'not an assignment (no "=")'}]
+
+
+def test_audit_refuses_min_on_a_multi_value_key(host):
+    result = _harness.module(host, 'kerneltune.sysctl.audit', {'expect': {
+        'net.core.somaxconn': {'min': 1}, 'net.ipv4.tcp_wmem': {'max': 1 << 30}}}, expect_failed=True)
+    assert result['msg'].startswith('min/max of net.ipv4.tcp_wmem apply only to keys holding one integer, but it '
+                                    'holds 3 values (4096 ')
+    assert result['msg'].endswith('; expect an exact value (such as %r) or one_of' % ' '.join(
+        _harness.read_sysctl(host, ['net.ipv4.tcp_wmem'])['net.ipv4.tcp_wmem'].split()))
 
 
 def test_missing_skip_leaves_keys_only_some_kernels_have(host):

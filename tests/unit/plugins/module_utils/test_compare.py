@@ -9,6 +9,7 @@ import pytest
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import (
     STATUSES,
     Expectation,
+    check_bounds,
     describe,
     key_status,
     meets,
@@ -359,3 +360,57 @@ def test_key_status(desired, live, boot, expected):
         'empty-blank'])
 def test_same_value(left, right, expected):
     assert same_value(left, right) is expected
+
+
+RMEM = 'net.ipv4.tcp_rmem'
+
+# (expectations as written, live values) that pass: bounds on one integer, or no bounds, or no live value
+BOUNDS_OK_CASES = [
+    ({KEY: {'min': 262144}}, {KEY: '5000'}),
+    ({KEY: {'max': 10}}, {KEY: ' -1\n'}),
+    ({KEY: {'min': 1, 'max': 5}}, {KEY: '3'}),
+    ({RMEM: '4096 131072 6291456'}, {RMEM: '4096\t131072\t6291456'}),
+    ({RMEM: {'one_of': ['4096 131072 6291456']}}, {RMEM: '4096\t131072\t6291456'}),
+    ({RMEM: {'min': 8192}}, {RMEM: None}),
+    ({RMEM: {'min': 8192}}, {}),
+    ({}, {RMEM: '4096\t131072\t6291456'}),
+]
+BOUNDS_OK_IDS = ['min', 'max-negative', 'min-max', 'exact-multi-value', 'one-of-multi-value', 'missing-key',
+                 'no-live-value', 'nothing-expected']
+
+
+@pytest.mark.parametrize('written, live', BOUNDS_OK_CASES, ids=BOUNDS_OK_IDS)
+def test_check_bounds_accepts(written, live):
+    expectations = dict((key, parse_expectation(key, desired)) for key, desired in written.items())
+    assert check_bounds(expectations, live) is None
+
+
+# (expectations as written, live values, message)
+BOUNDS_INVALID_CASES = [
+    ({RMEM: {'min': 8192}}, {RMEM: '4096\t131072\t6291456'},
+     "min/max of %s apply only to keys holding one integer, but it holds 3 values (4096 131072 6291456); expect an "
+     "exact value (such as '4096 131072 6291456') or one_of" % RMEM),
+    ({RANGE: {'max': 65000}}, {RANGE: '32768\t60999'},
+     "min/max of %s apply only to keys holding one integer, but it holds 2 values (32768 60999); expect an exact "
+     "value (such as '32768 60999') or one_of" % RANGE),
+    ({'net.ipv4.tcp_congestion_control': {'min': 1}}, {'net.ipv4.tcp_congestion_control': 'cubic'},
+     "min/max of net.ipv4.tcp_congestion_control apply only to keys holding one integer, but its value is 'cubic'; "
+     "expect an exact value (such as 'cubic') or one_of"),
+    ({'kernel.core_pattern': {'max': 1}}, {'kernel.core_pattern': ''},
+     'min/max of kernel.core_pattern apply only to keys holding one integer, but its value is empty; expect an exact '
+     'value or one_of'),
+    ({KEY: {'min': 1}, RMEM: {'min': 8192}, 'net.core.somaxconn': {'min': 8192}},
+     {KEY: '5000', RMEM: '4096 131072 6291456', 'net.core.somaxconn': '4096'},
+     "min/max of %s apply only to keys holding one integer, but it holds 3 values (4096 131072 6291456); expect an "
+     "exact value (such as '4096 131072 6291456') or one_of" % RMEM),
+]
+BOUNDS_INVALID_IDS = ['min-on-three-values', 'max-on-two-values', 'min-on-a-string', 'max-on-empty',
+                      'among-single-integer-keys']
+
+
+@pytest.mark.parametrize('written, live, message', BOUNDS_INVALID_CASES, ids=BOUNDS_INVALID_IDS)
+def test_check_bounds_refuses_multi_value_keys(written, live, message):
+    expectations = dict((key, parse_expectation(key, desired)) for key, desired in written.items())
+    with pytest.raises(InvalidExpectationError) as exc:
+        check_bounds(expectations, live)
+    assert str(exc.value) == message
