@@ -201,9 +201,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import (
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import check_bounds, same_value
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import KernelRejectedError, SysctlError
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._files import (
-    Transaction, backup, read_bytes, to_bytes, to_text,
-)
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._files import Transaction, backup, to_bytes, to_text
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
     conf_files, host_applier, predict_host, read_assignments, read_live,
 )
@@ -214,27 +212,14 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import
     baseline_profile_names, profile_reasons, target_profile_names,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import (
-    check_rendered, comment_out, find_shadows, is_owned, render_dropin, targets,
+    check_rendered, find_shadows, render_dropin, targets,
 )
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune_host import OWN_DIR, check_path, shadow_edits
 
 LOCK_FILE = '/run/kerneltune-sysctl.lock'
-OWN_DIR = '/etc/sysctl.d'
 # Lines are only ever commented out in files of the administrator (/etc), never in
 # package-owned files (/usr/lib/sysctl.d, /lib/sysctl.d, ...) nor in /run (tmpfs).
 EDITABLE_ROOT = '/etc/'
-
-
-def _check_path(path):
-    if os.path.dirname(path) != OWN_DIR or not path.endswith('.conf'):
-        raise SysctlError('path %s must be a .conf file directly in %s' % (path, OWN_DIR))
-    if os.path.islink(path):
-        raise SysctlError('refusing to replace %s: it is a symlink (to %s), not a drop-in of kerneltune.sysctl'
-                          % (path, os.readlink(path)))
-    current = read_bytes(path)
-    if current is not None and not is_owned(to_text(current)):
-        raise SysctlError('refusing to replace %s: it exists and was not written by kerneltune.sysctl; '
-                          'choose another path, or move the file away' % path)
-    return current
 
 
 def _audit_now(expectations, baselines, applier, kernel_check, texts=None, live=None):
@@ -265,7 +250,7 @@ def _plan(module, params):
     if not expectations:
         raise SysctlError('nothing to tune: settings is empty and no profile was given')
     path = params['path']
-    current = _check_path(path)
+    current = check_path(path)
     live = dict((key, read_live(key)) for key in expectations)
     missing = sorted(key for key, value in live.items() if value is None)
     if missing and params['missing'] == 'fail':
@@ -309,22 +294,6 @@ def _plan(module, params):
                 current=current, shadows=shadows, changes=changes, applier=applier,
                 before=before,
                 skipped_live=skipped_live, skipped_missing=missing)
-
-
-def _edits(plan, path):
-    """Return ``{real file: (before bytes, after bytes, [shadows])}`` for the lines to comment out."""
-    by_file = {}
-    for shadow in plan['shadows']:
-        # /etc/sysctl.d/99-sysctl.conf is often a symlink to /etc/sysctl.conf: edit the real file, once.
-        real = os.path.realpath(shadow.source)
-        if all(known.line != shadow.line for known in by_file.get(real, [])):
-            by_file.setdefault(real, []).append(shadow._replace(source=real))
-    edits = {}
-    for real, shadows in sorted(by_file.items()):
-        before = read_bytes(real)
-        after = to_bytes(comment_out(to_text(before), [s.line for s in shadows], path))
-        edits[real] = (before, after, shadows)
-    return edits
 
 
 def _apply(plan, edits, path, new_dropin):
@@ -379,7 +348,7 @@ def main():
         fcntl.flock(lock, fcntl.LOCK_EX)
     try:
         plan = _plan(module, params)
-        edits = _edits(plan, path)
+        edits = shadow_edits(plan['shadows'], path)
     except (SysctlError, IOError, OSError) as exc:
         module.fail_json(msg=str(exc))
 

@@ -1,0 +1,48 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 kerneltune.sysctl contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the tune module reads of the host for its plan, besides keys and boot files.
+
+Where its drop-in may go (a ``.conf`` file directly in /etc/sysctl.d, ours,
+not a symlink), and the bytes of the files whose lines it comments out.
+The rules are the pure functions of _tune; this file only reads. Raises
+SysctlError.
+"""
+
+import os
+
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._files import read_bytes, to_bytes, to_text
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import comment_out, is_owned
+
+OWN_DIR = '/etc/sysctl.d'
+
+
+def check_path(path, own_dir=OWN_DIR):
+    """Return the bytes of the drop-in at ``path`` (None: none yet), or raise SysctlError if it may not be written."""
+    if os.path.dirname(path) != own_dir or not path.endswith('.conf'):
+        raise SysctlError('path %s must be a .conf file directly in %s' % (path, own_dir))
+    if os.path.islink(path):
+        raise SysctlError('refusing to replace %s: it is a symlink (to %s), not a drop-in of kerneltune.sysctl'
+                          % (path, os.readlink(path)))
+    current = read_bytes(path)
+    if current is not None and not is_owned(to_text(current)):
+        raise SysctlError('refusing to replace %s: it exists and was not written by kerneltune.sysctl; '
+                          'choose another path, or move the file away' % path)
+    return current
+
+
+def shadow_edits(shadows, path):
+    """Return ``{real file: (before bytes, after bytes, [shadows])}`` for the lines to comment out."""
+    by_file = {}
+    for shadow in shadows:
+        # /etc/sysctl.d/99-sysctl.conf is often a symlink to /etc/sysctl.conf: edit the real file, once.
+        real = os.path.realpath(shadow.source)
+        if all(known.line != shadow.line for known in by_file.get(real, [])):
+            by_file.setdefault(real, []).append(shadow._replace(source=real))
+    edits = {}
+    for real, found in sorted(by_file.items()):
+        before = read_bytes(real)
+        after = to_bytes(comment_out(to_text(before), [s.line for s in found], path))
+        edits[real] = (before, after, found)
+    return edits
