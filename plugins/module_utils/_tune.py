@@ -89,6 +89,35 @@ def find_shadows(ordered_assignments, dropin_path, values, applier):
     return shadows
 
 
+def masked_files(path, listing):
+    """Return the files a drop-in at ``path`` would mask: those of the same name in a directory read after its own.
+
+    ``listing`` is ``[(directory, names)]`` in precedence order (SYSCTL_D_DIRS):
+    the appliers read only the first file of a name, so a drop-in named like a
+    package's file (``50-default.conf``) hides that file at every boot.
+    """
+    directory, name = path.rsplit('/', 1)
+    masked = []
+    later = False
+    for other, names in listing:
+        other = other.rstrip('/')
+        if other == directory:
+            later = True
+        elif later and name in names:
+            masked.append(other + '/' + name)
+    return masked
+
+
+def check_masking(path, listing):
+    """Raise SysctlError naming both files when a drop-in at ``path`` would mask a file of the same name."""
+    masked = masked_files(path, listing)
+    if masked:
+        raise SysctlError('refusing to write %s: it would mask %s (the boot reads only the first file of a name, '
+                          'and %s comes first), so the settings of %s would no longer apply; choose another file name'
+                          % (path, ', '.join(masked), path.rsplit('/', 1)[0],
+                             'that file' if len(masked) == 1 else 'those files'))
+
+
 def is_owned(text):
     """True when an existing drop-in was written by this collection (it carries the owner mark)."""
     return ('# ' + OWNER_MARK) in text.split('\n')

@@ -4,22 +4,44 @@
 """What the tune module reads of the host for its plan, besides keys and boot files.
 
 Where its drop-in may go (a ``.conf`` file directly in /etc/sysctl.d, ours,
-not a symlink), and the bytes of the files whose lines it comments out.
+not a symlink, named unlike any file of a later sysctl.d directory), and
+the bytes of the files whose lines it comments out.
 The rules are the pure functions of _tune; this file only reads. Raises
 SysctlError.
 """
 
 import os
 
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import SYSCTL_D_DIRS
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._files import read_bytes, to_bytes, to_text
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import comment_out, is_owned
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import check_masking, comment_out, is_owned
 
 OWN_DIR = '/etc/sysctl.d'
 
 
-def check_path(path, own_dir=OWN_DIR):
-    """Return the bytes of the drop-in at ``path`` (None: none yet), or raise SysctlError if it may not be written."""
+def sysctl_d_listing(dirs=SYSCTL_D_DIRS):
+    """``[(directory, names)]`` of the sysctl.d directories in precedence order, each real directory once."""
+    listing = []
+    seen = set()
+    for directory in dirs:
+        real = os.path.realpath(directory)
+        if real in seen:
+            continue  # /lib is often a symlink to /usr/lib
+        seen.add(real)
+        try:
+            names = os.listdir(directory)
+        except (IOError, OSError):
+            names = []
+        listing.append((directory, names))
+    return listing
+
+
+def check_path(path, own_dir=OWN_DIR, dirs=SYSCTL_D_DIRS):
+    """Return the bytes of the drop-in at ``path`` (None: none yet), or raise SysctlError if it may not be written.
+
+    ``dirs`` are the sysctl.d directories in precedence order, ``own_dir`` first.
+    """
     if os.path.dirname(path) != own_dir or not path.endswith('.conf'):
         raise SysctlError('path %s must be a .conf file directly in %s' % (path, own_dir))
     if os.path.islink(path):
@@ -29,6 +51,7 @@ def check_path(path, own_dir=OWN_DIR):
     if current is not None and not is_owned(to_text(current)):
         raise SysctlError('refusing to replace %s: it exists and was not written by kerneltune.sysctl; '
                           'choose another path, or move the file away' % path)
+    check_masking(path, sysctl_d_listing(dirs))
     return current
 
 

@@ -53,6 +53,8 @@ options:
     description:
       - The drop-in this module owns, a C(.conf) file directly in C(/etc/sysctl.d) (created when missing).
       - An existing file there is only replaced when it carries the mark this module writes into its header.
+      - Its name must not be that of a file in C(/run/sysctl.d), C(/usr/local/lib/sysctl.d), C(/usr/lib/sysctl.d) or
+        C(/lib/sysctl.d) (such as C(50-default.conf)), which the boot would then skip; the module fails naming both.
     type: path
     default: /etc/sysctl.d/90-kerneltune.conf
   shadowed:

@@ -84,6 +84,10 @@ BAD_TUNE = [
      'refusing to replace /etc/sysctl.d/60-app.conf: it exists and was not written by kerneltune.sysctl'),
     ('path-is-a-symlink', {'profile': 'high_connection', 'path': '/etc/sysctl.d/99-sysctl.conf'},
      'refusing to replace /etc/sysctl.d/99-sysctl.conf: it is a symlink (to ../sysctl.conf)'),
+    ('path-masks-package-file', {'profile': 'high_connection', 'path': '/etc/sysctl.d/99-protect-links.conf'},
+     'refusing to write /etc/sysctl.d/99-protect-links.conf: it would mask /usr/lib/sysctl.d/99-protect-links.conf '
+     '(the boot reads only the first file of a name, and /etc/sysctl.d comes first), so the settings of that file '
+     'would no longer apply; choose another file name'),
     ('baseline-as-target', {'profile': 'alibaba_cloud_default'}, 'value of profile must be one of: high_connection'),
     ('shadowed-fail', {'profile': 'high_connection', 'shadowed': 'fail'},
      'files applied after /etc/sysctl.d/90-kerneltune.conf would undo it at boot: '
@@ -261,6 +265,25 @@ def test_package_files_are_never_edited(host):
         assert later['after']['summary']['ok'] == 6
     finally:
         _harness.sh(host, 'rm -f /usr/lib/sysctl.d/95-vendor.conf /etc/sysctl.d/99-zz-kerneltune.conf')
+
+
+def test_drop_in_named_like_a_package_file_is_refused(host):
+    # systemd's /usr/lib/sysctl.d/50-default.conf holds fs.protected_* and kernel.kptr_restrict: a drop-in
+    # /etc/sysctl.d/50-default.conf would hide it at every boot.
+    _harness.sh(host, "printf 'kernel.kptr_restrict = 1\\nfs.protected_regular = 1\\n' "
+                      '> /usr/lib/sysctl.d/50-default.conf')
+    try:
+        listing = 'ls -a /etc/sysctl.d /usr/lib/sysctl.d; md5sum /usr/lib/sysctl.d/*'
+        before = fingerprint(host) + _harness.sh(host, listing).stdout
+        for check in (True, False):
+            result = tune(host, {'profile': 'high_connection', 'path': '/etc/sysctl.d/50-default.conf'}, check=check)
+            assert result['msg'] == (
+                'refusing to write /etc/sysctl.d/50-default.conf: it would mask /usr/lib/sysctl.d/50-default.conf '
+                '(the boot reads only the first file of a name, and /etc/sysctl.d comes first), so the settings of '
+                'that file would no longer apply; choose another file name')
+            assert fingerprint(host) + _harness.sh(host, listing).stdout == before
+    finally:
+        _harness.sh(host, 'rm -f /usr/lib/sysctl.d/50-default.conf')
 
 
 def test_bytes_of_untouched_lines_are_kept(host):

@@ -11,7 +11,12 @@ import pytest
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import DISABLED_MARK, OWNER_MARK, Shadow
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune_host import OWN_DIR, check_path, shadow_edits
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune_host import (
+    OWN_DIR,
+    check_path,
+    shadow_edits,
+    sysctl_d_listing,
+)
 
 OWNED = b'# managed\n# ' + OWNER_MARK.encode() + b'\n\nnet.core.somaxconn = 8192\n'
 
@@ -40,7 +45,7 @@ ACCEPTED_CASES = [
 
 @pytest.mark.parametrize('name, current', ACCEPTED_CASES, ids=['owned', 'new'])
 def test_check_path_accepts(own_dir, name, current):
-    assert check_path(os.path.join(own_dir, name), own_dir) == current
+    assert check_path(os.path.join(own_dir, name), own_dir, [own_dir]) == current
 
 
 # (path, relative to the directory unless absolute; message with {d} for the directory)
@@ -59,7 +64,7 @@ REFUSED_CASES = [
                          ids=['other-directory', 'subdirectory', 'not-conf', 'not-ours', 'symlink'])
 def test_check_path_refuses(own_dir, path, message):
     with pytest.raises(SysctlError) as exc:
-        check_path(os.path.join(own_dir, path), own_dir)
+        check_path(os.path.join(own_dir, path), own_dir, [own_dir])
     assert str(exc.value) == message.format(d=own_dir)
 
 
@@ -85,3 +90,61 @@ def test_shadow_edits_edits_the_real_file_once(own_dir):
 
 def test_shadow_edits_nothing():
     assert shadow_edits([], '/etc/sysctl.d/90-kerneltune.conf') == {}
+
+
+@pytest.fixture
+def sysctl_d(tmp_path):
+    """The five sysctl.d directories under tmp_path, /lib a symlink to /usr/lib as on merged-/usr systems."""
+    dirs = []
+    for relative in ('etc', 'run', 'usr/local/lib', 'usr/lib'):
+        (tmp_path / relative / 'sysctl.d').mkdir(parents=True)
+        dirs.append(str(tmp_path / relative / 'sysctl.d'))
+    os.symlink('usr/lib', str(tmp_path / 'lib'))
+    dirs.append(str(tmp_path / 'lib' / 'sysctl.d'))
+    (tmp_path / 'usr/lib/sysctl.d/50-default.conf').write_bytes(b'kernel.kptr_restrict = 1\n')
+    (tmp_path / 'usr/lib/sysctl.d/99-protect-links.conf').write_bytes(b'fs.protected_fifos = 1\n')
+    (tmp_path / 'run/sysctl.d/99-protect-links.conf').write_bytes(b'')
+    return dirs
+
+
+def test_sysctl_d_listing_lists_each_real_directory_once(sysctl_d):
+    listing = sysctl_d_listing(sysctl_d)
+    assert [directory for directory, dummy in listing] == sysctl_d[:4]
+    assert [sorted(names) for dummy, names in listing] == [
+        [], ['99-protect-links.conf'], [], ['50-default.conf', '99-protect-links.conf']]
+
+
+def test_sysctl_d_listing_missing_directories(tmp_path):
+    assert sysctl_d_listing([str(tmp_path / 'a'), str(tmp_path / 'b')]) == [
+        (str(tmp_path / 'a'), []), (str(tmp_path / 'b'), [])]
+
+
+# (drop-in name, the files its message names, or None when accepted)
+MASKING_CASES = [
+    ('90-kerneltune.conf', None),
+    ('50-default.conf', ['usr/lib/sysctl.d/50-default.conf']),
+    ('99-protect-links.conf', ['run/sysctl.d/99-protect-links.conf', 'usr/lib/sysctl.d/99-protect-links.conf']),
+]
+
+
+@pytest.mark.parametrize('name, masked', MASKING_CASES, ids=['own-name', 'package-file', 'two-directories'])
+def test_check_path_refuses_a_name_that_masks_a_later_file(tmp_path, sysctl_d, name, masked):
+    path = os.path.join(sysctl_d[0], name)
+    if masked is None:
+        assert check_path(path, sysctl_d[0], sysctl_d) is None
+        return
+    with pytest.raises(SysctlError) as exc:
+        check_path(path, sysctl_d[0], sysctl_d)
+    assert str(exc.value).startswith('refusing to write %s: it would mask %s (the boot reads only the first file of '
+                                     'a name, and %s comes first)' % (
+                                         path, ', '.join(str(tmp_path / item) for item in masked), sysctl_d[0]))
+    assert not os.path.exists(path)
+
+
+def test_check_path_refuses_an_owned_drop_in_that_masks(sysctl_d):
+    path = os.path.join(sysctl_d[0], '50-default.conf')
+    with open(path, 'wb') as handle:
+        handle.write(OWNED)
+    with pytest.raises(SysctlError) as exc:
+        check_path(path, sysctl_d[0], sysctl_d)
+    assert 'it would mask' in str(exc.value)
