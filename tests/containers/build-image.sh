@@ -4,7 +4,8 @@
 #   bookworm  Debian 12, $KT_IMAGE        (every test, the demo)
 #   trixie    Debian 13, $KT_IMAGE_TRIXIE (the differential tests)
 # Each is a debootstrap minbase with python3, procps (sysctl --system),
-# systemd's systemd-sysctl binary, iproute2 and util-linux (unshare), plus
+# systemd's systemd-sysctl binary, iproute2 and util-linux (unshare), on
+# trixie linux-sysctl-defaults (recommended by its systemd), plus
 # kt-init (PID 1) and the Alibaba Cloud image's /etc/sysctl.conf, imported
 # into Podman. Concurrent runs wait for each other (flock).
 set -euo pipefail
@@ -27,9 +28,14 @@ for suite in "${suites[@]}"; do
         echo "image $image: cached"
         continue
     fi
+    packages=python3,procps,iproute2,systemd,util-linux
+    if [ "$suite" = trixie ]; then
+        # systemd recommends it on trixie (not in bookworm): its 50-default.conf is on every standard host.
+        packages+=,linux-sysctl-defaults
+    fi
     root=$(mktemp -d "$cache/rootfs.XXXXXX")
     echo "image $image: debootstrap $suite into $root"
-    LC_ALL=C debootstrap --variant=minbase --include=python3,procps,iproute2,systemd,util-linux \
+    LC_ALL=C debootstrap --variant=minbase --include="$packages" \
         "$suite" "$root" >"$cache/debootstrap-$suite.log" 2>&1 \
         || { tail -20 "$cache/debootstrap-$suite.log"; exit 1; }
     rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
