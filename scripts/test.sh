@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up, then run every test. Each group runs even when an earlier one
 # failed; the exit status is non-zero when any failed, and they are listed.
-# Usage: scripts/test.sh [unit|lint|sanity|kernel|molecule|release|all]...   (default: all)
+# Usage: scripts/test.sh [unit|lint|sanity|kernel|differential|molecule|release|all]...   (default: all)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/setup.sh
@@ -45,6 +45,11 @@ if wanted sanity; then
 fi
 if wanted kernel; then
     step "real-kernel integration tests" python -m pytest -q -p no:cacheprovider -rs tests/integration/kernel tests/report
+fi
+if wanted differential; then
+    # Boot prediction vs the real sysctl --system and systemd-sysctl of Debian 12 and 13 (tests/differential).
+    step "debian 13 image" bash tests/containers/build-image.sh trixie
+    step "differential tests (real appliers, bookworm + trixie)" python -m pytest -q -p no:cacheprovider -rs tests/differential
 fi
 if wanted molecule; then
     step "molecule scenarios" molecule test --all
