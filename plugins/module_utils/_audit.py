@@ -62,6 +62,8 @@ def prepare(expect, baseline=None):
 
 def boot_reason(entry):
     """Why a key's value will not hold (the next boot or ``sysctl --system`` changes it), in words, or None."""
+    if entry.get('blocked'):
+        return 'sysctl files are not applied at all: %s is a FIFO or socket the appliers block on' % entry['blocked']
     if entry.get('undecided'):
         return 'the next boot cannot be predicted: %s' % entry['undecided']
     expectation = entry['_expectation']
@@ -100,6 +102,7 @@ def audit(expectations, baselines, live_values, predictions):
             'kernel_default': predicted['kernel_default'],
             'rejected': predicted['boot_rejected'],
             'undecided': undecided,
+            'blocked': predicted.get('blocked'),
             'expected': describe(expectation),
             'baseline': baseline,
             'at_baseline': at_baseline,
@@ -107,6 +110,8 @@ def audit(expectations, baselines, live_values, predictions):
         }
         entry['reason'] = boot_reason(entry)
         del entry['_expectation']
+        if entry['blocked']:
+            undecided = None  # nothing applies at all: boot_drift, with that reason
         status = key_status(expectation, live, predicted['boot'], predicted['reload'], undecided)
         entry['status'] = status
         results[key] = entry

@@ -48,6 +48,9 @@ def read_or_empty(path):
         return ''
 
 
+BLOCKS = 'a FIFO or socket: the appliers block reading it and apply nothing'
+
+
 def read_conf(path):
     """Return ``(text, problem)`` of a configuration file: its bytes as Latin-1, or why it has none.
 
@@ -63,7 +66,7 @@ def read_conf(path):
         if stat.S_ISDIR(info.st_mode) or stat.S_ISCHR(info.st_mode):
             return '', None
         if not stat.S_ISREG(info.st_mode):
-            return '', 'not a regular file (a FIFO or socket): the appliers block on it, the boot may hang'
+            return '', BLOCKS
         chunks = []
         while True:
             chunk = os.read(fd, 1 << 20)
@@ -175,12 +178,16 @@ def writable(key, root=PROC_SYS):
 
 
 def _writes(applier, texts):
+    """``(files, problems, writes, blocked)``: ``blocked`` names a file the applier would hang on (then no writes)."""
     files = conf_files(applier)
     for path in files:
         if path not in texts:
             texts[path] = read_conf(path)
     assignments, problems = read_assignments(files, applier, texts)
-    return files, problems, write_sequence(assignments, applier, expand, writable)
+    blocked = next((problem.source for problem in problems if problem.reason == BLOCKS), None)
+    if blocked:
+        return files, problems, [], blocked
+    return files, problems, write_sequence(assignments, applier, expand, writable), None
 
 
 def _oracle(keys, writes, initial=()):
@@ -203,12 +210,12 @@ def predict_host(applier, keys, live, oracle=True, texts=None):
     Returns ``(files, problems, {key: prediction dict})`` (see _predict.combine).
     """
     texts = {} if texts is None else texts
-    files, problems, boot_writes = _writes(applier, texts)
+    files, problems, boot_writes, blocked = _writes(applier, texts)
     reload_applier = RELOAD_APPLIER[applier]
     if reload_applier == applier:
-        reload_writes = boot_writes
+        reload_writes, reload_blocked = boot_writes, blocked
     else:
-        reload_writes = _writes(reload_applier, texts)[2]
+        reload_writes, reload_blocked = _writes(reload_applier, texts)[2:]
 
     def current(key):
         return live[key] if key in live else _live_or_none(key)
@@ -221,6 +228,8 @@ def predict_host(applier, keys, live, oracle=True, texts=None):
             initial = [(key, current(key)) for key in touched if current(key) is not None]
             reload_oracle = _oracle(keys, reload_writes, initial)
     predictions = combine(keys, current, boot_writes, reload_writes, boot_oracle, reload_oracle)
+    for prediction in predictions.values():
+        prediction['blocked'] = blocked or reload_blocked
     return files, problems, predictions
 
 

@@ -17,11 +17,12 @@ String keys take the text up to the first newline, whole (``cubic # x``).
 Some string keys check the text against a list (the congestion control);
 those the model cannot check are undecided.
 
-Per-key ranges (``ip_local_port_range`` up to 65535, the ``ipfrag``
-thresholds checked against each other) are known only to the kernel: the
-model takes an integer in the C ``int`` range as accepted, and says so
-(``checked_by: model``). The network-namespace oracle (_netns) replays the
-writes on the real kernel instead.
+Per-key ranges are known only to the kernel, except for the few keys of
+CONSTRAINTS (``ip_local_port_range``, the fragment thresholds checked
+against each other). Elsewhere the model takes an integer in the C ``int``
+range as accepted, but calls that answer *uncertain* unless the key holds
+that very value now (the kernel accepted it once). The network-namespace
+oracle (_netns) replays the writes on the real kernel instead.
 """
 
 import re
@@ -44,12 +45,53 @@ VALIDATED_STRINGS = {
 
 # state: 'accepted' (value: what the key reads back), 'rejected' (reason),
 # or 'undecided' (reason: the model cannot tell); complete: an accepted write
-# set the whole value (not only the first integers).
-Outcome = namedtuple('Outcome', 'state value reason complete')
+# set the whole value (not only the first integers); certain: the answer
+# does not rest on a range the model does not know.
+Outcome = namedtuple('Outcome', 'state value reason complete certain')
 
 
-def _outcome(state, value=None, reason=None, complete=True):
-    return Outcome(state, value, reason, complete)
+def _outcome(state, value=None, reason=None, complete=True, certain=True):
+    return Outcome(state, value, reason, complete, certain)
+
+
+def _port_range(values, lookup):
+    low, high = values[0], values[1]
+    floor = lookup('net.ipv4.ip_unprivileged_port_start')
+    if not (1 <= low <= 65535 and 1 <= high <= 65535) or high < low:
+        return 'the range must be ascending, within 1-65535'
+    if floor is None or not is_integer_value(floor):
+        return None if low >= 1024 else '?'
+    return None if low >= int(floor.split()[0]) else 'the low end is below ip_unprivileged_port_start'
+
+
+def _at_least(other):
+    def check(values, lookup):
+        bound = lookup(other)
+        if bound is None or not is_integer_value(bound):
+            return '?'
+        return None if values[0] >= int(bound.split()[0]) else 'below %s' % other
+    return check
+
+
+def _at_most(other):
+    def check(values, lookup):
+        bound = lookup(other)
+        if bound is None or not is_integer_value(bound):
+            return '?'
+        return None if values[0] <= int(bound.split()[0]) else 'above %s' % other
+    return check
+
+
+# Keys whose accepted values the model knows: a check of the whole new value
+# (and of other keys' values, through ``lookup``) returning None (accepted),
+# a reason (rejected), or '?' (cannot tell).
+CONSTRAINTS = {
+    'net.ipv4.ip_local_port_range': _port_range,
+    'net.ipv4.ipfrag_high_thresh': _at_least('net.ipv4.ipfrag_low_thresh'),
+    'net.ipv4.ipfrag_low_thresh': _at_most('net.ipv4.ipfrag_high_thresh'),
+    'net.ipv6.ip6frag_high_thresh': _at_least('net.ipv6.ip6frag_low_thresh'),
+    'net.ipv6.ip6frag_low_thresh': _at_most('net.ipv6.ip6frag_high_thresh'),
+}
 
 
 def is_integer_value(current):
@@ -106,7 +148,7 @@ def parse_integers(data, count):
     return numbers, not numbers
 
 
-def write_integer(current, data):
+def write_integer(key, current, data, lookup):
     """The Outcome of writing ``data`` to an integer key whose value now is ``current``."""
     tokens = current.split()
     numbers, error = parse_integers(data, len(tokens))
@@ -123,55 +165,43 @@ def write_integer(current, data):
         if number > INT_MAX + (1 if negative else 0) and not wide:
             return _outcome('undecided', reason='%d is beyond a C int; only the kernel knows this key\'s type' % number)
         values.append(-number if negative else number)
-    result = [str(value) for value in values] + tokens[len(values):]
-    return _outcome('accepted', '\t'.join(result), complete=len(values) == len(tokens))
+    result = values + [int(token) for token in tokens[len(values):]]
+    check = CONSTRAINTS.get(key)
+    certain = result == [int(token) for token in tokens]
+    if check is not None:
+        verdict = check(result, lookup)
+        if verdict == '?':
+            return _outcome('undecided', reason='%s is checked against other keys the model cannot read' % key)
+        if verdict:
+            return _outcome('rejected', reason=verdict)
+        certain = True
+    return _outcome('accepted', '\t'.join(str(value) for value in result), complete=len(values) == len(tokens),
+                    certain=certain)
 
 
-def write_string(key, data, available=None):
-    """The Outcome of writing ``data`` to a string key (``available``: what a validated key accepts)."""
+def write_string(key, current, data, lookup):
+    """The Outcome of writing ``data`` to a string key whose value now is ``current``."""
     text = data.split('\n', 1)[0]
     if key not in VALIDATED_STRINGS:
-        return _outcome('accepted', text)
+        return _outcome('accepted', text, certain=text == current)
     if not text or len(text.split()) != 1 or text != text.strip():
         return _outcome('rejected', reason='%s takes one name, not %r' % (key, text))
-    if key == 'net.ipv4.tcp_congestion_control' and available is not None and text in available.split():
+    listing = VALIDATED_STRINGS[key]
+    available = lookup(listing) if listing else None
+    if available is not None and text in available.split():
         return _outcome('accepted', text)
     return _outcome('undecided', reason='the kernel checks %s against what it can load' % key)
 
 
-def write(key, current, data, available=None):
-    """The Outcome of writing ``data`` (without the applier's newline) to ``key`` whose value is ``current``."""
+def write(key, current, data, lookup=None):
+    """The Outcome of writing ``data`` (without the applier's newline) to ``key`` whose value is ``current``.
+
+    ``lookup(other_key)`` gives another key's value (None: unknown), for the
+    keys the kernel checks against others.
+    """
+    lookup = lookup or (lambda other: None)
     if current is None:
         return _outcome('undecided', reason='the key cannot be read, so the model does not know its type')
     if is_integer_value(current):
-        return write_integer(current, data)
-    return write_string(key, data, available)
-
-
-# value: what the key reads back after the writes (None: no write took);
-# source: the write that set it; undecided: a reason or None; rejected:
-# "file:line: reason" of the writes the kernel refused.
-Final = namedtuple('Final', 'value source undecided rejected')
-
-
-def replay(writes, keys, current):
-    """Replay ``writes`` (in order) on the model; return ``{key: Final}`` for each of ``keys``.
-
-    ``current(key)`` gives the value a key starts from (its type and length).
-    """
-    wanted = set(keys)
-    state = {}
-    for item in writes:
-        if item.key not in wanted:
-            continue
-        value, source, undecided, rejected = state.get(item.key, (None, None, None, ()))
-        start = value if value is not None else current(item.key)
-        listing = VALIDATED_STRINGS.get(item.key)
-        outcome = write(item.key, start, item.value, current(listing) if listing else None)
-        if outcome.state == 'accepted':
-            state[item.key] = (outcome.value, item.source, None if outcome.complete else undecided, rejected)
-        elif outcome.state == 'rejected':
-            state[item.key] = (value, source, undecided, rejected + ('%s: %s' % (item.source, outcome.reason),))
-        else:
-            state[item.key] = (value, source, '%s: %s' % (item.source, outcome.reason), rejected)
-    return dict((key, Final(*state.get(key, (None, None, None, ())))) for key in keys)
+        return write_integer(key, current, data, lookup)
+    return write_string(key, current, data, lookup)

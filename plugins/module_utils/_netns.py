@@ -69,17 +69,28 @@ def _child(keys, initial, writes):
     defaults = dict((key, _read(key)) for key in keys)
     for key, value in initial:
         _write(key, value)
-    results = [_write(key, value) for key, value in writes]
-    return {'defaults': defaults, 'results': results, 'final': dict((key, _read(key)) for key in keys)}
+    values = dict((key, _read(key)) for key in keys)
+    results = []
+    changed_at = {}
+    for index, (key, value) in enumerate(writes):
+        results.append(_write(key, value))
+        for other in keys:
+            now = _read(other)
+            if now != values[other]:
+                values[other] = now
+                changed_at[other] = index
+    return {'defaults': defaults, 'results': results, 'final': values, 'changed_at': changed_at}
 
 
 def replay(keys, writes, initial=()):
     """Replay ``writes`` (``(key, value)`` pairs) in a new network namespace.
 
     ``initial`` pairs are written first (the starting state; failures
-    ignored). Returns ``(defaults, results, final)``: the keys' values in a
-    fresh namespace, the errno of each write (0: accepted) and the keys'
-    values at the end (None: absent there). Raises OracleUnavailable.
+    ignored). Returns ``(defaults, results, final, changed_at)``: the keys'
+    values in a fresh namespace, the errno of each write (0: accepted), the
+    keys' values at the end (None: absent there) and, per key, the index of
+    the last write after which its value changed (the kernel changes some keys
+    when others are written). Raises OracleUnavailable.
     """
     if not hasattr(os, 'fork'):
         raise OracleUnavailable('no fork()')
@@ -118,4 +129,4 @@ def replay(keys, writes, initial=()):
         raise OracleUnavailable('the namespace replay failed')
     if 'error' in payload:
         raise OracleUnavailable('cannot create a network namespace: %s' % payload['error'])
-    return payload['defaults'], payload['results'], payload['final']
+    return payload['defaults'], payload['results'], payload['final'], payload['changed_at']

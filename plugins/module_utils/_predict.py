@@ -8,28 +8,39 @@ takes, the kernel's default stays); ``reload`` the same for the next
 ``sysctl --system`` starting from the live values (None: it leaves the key
 as it is). ``checked_by`` says who decided: ``kernel`` (the writes were
 replayed in a throwaway network namespace) or ``model`` (_kernel).
-``undecided`` holds the reason when neither can tell.
+``certain`` is False when the model took a value it cannot check (a range
+only the kernel knows) as accepted. ``undecided`` holds the reason when
+neither can tell.
 """
 
 import os
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import display
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._kernel import replay
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._replay import replay
 
 
 def _from_oracle(key, writes, oracle, start):
-    """``(value, source, rejected)`` from a namespace replay, or None when the key is not there."""
-    defaults, results, final = oracle
+    """``(value, source, rejected)`` from a namespace replay, or None when the key is not there.
+
+    The source is the last accepted write to the key; failing that, the
+    write after which the kernel changed it (a write to another key, such as
+    ``conf.default.*`` or ``ip_forward``, or a rejected write that kept its
+    first values).
+    """
+    defaults, results, final, changed_at = oracle
     if final.get(key) is None:
         return None
     net_writes = [item for item in writes if item.key.startswith('net.')]
     mine = [(item, results[index]) for index, item in enumerate(net_writes) if item.key == key]
     rejected = ['%s: %s' % (item.source, os.strerror(code)) for item, code in mine if code]
     accepted = [item for item, code in mine if not code]
-    if accepted:
+    last_change = changed_at.get(key)
+    if accepted and (last_change is None or net_writes[last_change].key == key
+                     or net_writes.index(accepted[-1]) > last_change):
         return final[key], accepted[-1].source, rejected
-    if mine and final[key] != (start if start is not None else defaults.get(key)):
-        return final[key], mine[-1][0].source, rejected
+    before = start if start is not None else defaults.get(key)
+    if final[key] != before and last_change is not None:
+        return final[key], net_writes[last_change].source, rejected
     return None, None, rejected
 
 
@@ -37,10 +48,10 @@ def _one(key, writes, oracle, model, start):
     decided = _from_oracle(key, writes, oracle, start) if oracle is not None else None
     if decided is not None:
         value, source, rejected = decided
-        return value, source, None, rejected, 'kernel'
+        return value, source, None, rejected, 'kernel', True
     final = model[key]
     value = display(final.value) if final.value is not None else None
-    return value, final.source, final.undecided, list(final.rejected), 'model'
+    return value, final.source, final.undecided, list(final.rejected), 'model', final.certain
 
 
 def combine(keys, current, boot_writes, reload_writes, boot_oracle=None, reload_oracle=None):
@@ -59,7 +70,7 @@ def combine(keys, current, boot_writes, reload_writes, boot_oracle=None, reload_
         predictions[key] = {
             'boot': boot[0], 'boot_source': boot[1], 'boot_undecided': boot[2], 'boot_rejected': boot[3],
             'reload': reload[0], 'reload_source': reload[1], 'reload_undecided': reload[2],
-            'checked_by': boot[4], 'kernel_default': default,
+            'checked_by': boot[4], 'certain': boot[5] and reload[5], 'kernel_default': default,
             # the runner of the differential tests reads this name
             'undecided': boot[2],
         }
