@@ -4,16 +4,22 @@
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+
 import pytest
 
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import audit, prepare
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import Expectation
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import RELOAD_APPLIER, reads_sysctl_conf_last
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import audit, boot_reason, drift_lines, prepare
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._boot import write_sequence
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import Expectation, parse_expectation
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import parse_conf
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
     InvalidExpectationError,
     InvalidKeyError,
     InvalidValueError,
 )
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import split_key
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._predict import combine
 
 VLAN = 'net.ipv4.conf.eth0/100.rp_filter'
 
@@ -81,49 +87,180 @@ def test_prepare_invalid(expect, baseline, error, message):
 
 ETC = '/etc/sysctl.d/90-tuning.conf'
 CONF = '/etc/sysctl.conf'
-
-
-def _assignments(*files):
-    result = []
-    for source, text in files:
-        found, problems = parse_conf(text, source)
-        assert problems == []
-        result.extend(found)
-    return result
-
-
-# (desired, baseline, live, files, expected result)
-SINGLE_CASES = [
-    ({'min': 262144}, 5000, '5000', [(CONF, 'net.ipv4.tcp_max_tw_buckets = 5000\n')],
-     dict(live='5000', boot='5000', boot_source=CONF + ':1', expected={'min': 262144}, baseline='5000',
-          at_baseline=True, status='drift')),
-    ({'min': 262144}, 5000, '262144', [(ETC, 'net.ipv4.tcp_max_tw_buckets = 262144\n'),
-                                       (CONF, '# image defaults\nnet.ipv4.tcp_max_tw_buckets = 5000\n')],
-     dict(live='262144', boot='5000', boot_source=CONF + ':2', expected={'min': 262144}, baseline='5000',
-          at_baseline=False, status='boot_drift')),
-    ({'min': 262144}, None, '262144', [],
-     dict(live='262144', boot=None, boot_source=None, expected={'min': 262144}, baseline=None,
-          at_baseline=None, status='boot_drift')),
-    ({'min': 262144}, None, '300000', [(ETC, 'net.ipv4.tcp_max_tw_buckets = 262144\n')],
-     dict(live='300000', boot='262144', boot_source=ETC + ':1', expected={'min': 262144}, baseline=None,
-          at_baseline=None, status='ok')),
-    ({'min': 262144}, 5000, None, [(ETC, 'net.ipv4.tcp_max_tw_buckets = 262144\n')],
-     dict(live=None, boot='262144', boot_source=ETC + ':1', expected={'min': 262144}, baseline='5000',
-          at_baseline=None, status='missing')),
-]
-SINGLE_IDS = ['drift-at-baseline', 'boot-drift-sysctl-conf-last', 'boot-drift-not-persisted', 'ok', 'missing']
-
+VENDOR = '/usr/lib/sysctl.d/50-default.conf'
 TW = 'net.ipv4.tcp_max_tw_buckets'
+NOT_AN_INTEGER = 'not an integer as the kernel reads it'
+SUMMARY = {'ok': 0, 'drift': 0, 'boot_drift': 0, 'undecided': 0, 'missing': 0, 'at_baseline': 0}
 
 
-@pytest.mark.parametrize('desired, baseline, live, files, expected', SINGLE_CASES, ids=SINGLE_IDS)
-def test_audit_single_key(desired, baseline, live, files, expected):
+def _summary(**counts):
+    summary = dict(SUMMARY)
+    summary.update(counts)
+    return summary
+
+
+def _writes(files, applier, live):
+    """The applier's writes for ``(path, text)`` files on a host whose keys are those ``live`` has a value of."""
+    assignments = []
+    for source, text in files:
+        if source == CONF and not reads_sysctl_conf_last(applier):
+            continue
+        found, problems = parse_conf(text, source, applier)
+        assert problems == []
+        assignments.extend(found)
+    existing = sorted(key for key, value in live.items() if value is not None)
+
+    def expand(pattern):
+        parts = [part for part in pattern.split('/') if part]
+        return [('/'.join(split_key(key)), key) for key in existing
+                if len(split_key(key)) == len(parts)
+                and all(fnmatchcase(name, glob) for name, glob in zip(split_key(key), parts))]
+
+    return write_sequence(assignments, applier, expand, lambda key: key in existing)
+
+
+def predictions(files, keys, live, applier='procps'):
+    """What predict_host answers without the kernel: the boot applier's and sysctl --system's writes, replayed."""
+    boot = _writes(files, applier, live)
+    reload = boot if RELOAD_APPLIER[applier] == applier else _writes(files, RELOAD_APPLIER[applier], live)
+    return combine(sorted(keys), live.get, boot, reload)
+
+
+def entry(live, boot, boot_source, expected, baseline, at_baseline, status, reload=None, reload_source=None,
+          rejected=(), undecided=None, reason=None, checked_by='model', kernel_default=None, blocked=None):
+    """One key's result; ``reload`` defaults to ``boot`` (procps boots and reloads alike)."""
+    if reload is None and reload_source is None:
+        reload, reload_source = boot, boot_source
+    return dict(live=live, boot=boot, boot_source=boot_source, reload=reload, reload_source=reload_source,
+                checked_by=checked_by, kernel_default=kernel_default, rejected=list(rejected), undecided=undecided,
+                blocked=blocked, expected=expected, baseline=baseline, at_baseline=at_baseline, reason=reason,
+                status=status)
+
+
+# (desired, baseline, live, files, applier, expected result)
+SINGLE_CASES = [
+    ({'min': 262144}, 5000, '5000', [(CONF, 'net.ipv4.tcp_max_tw_buckets = 5000\n')], 'procps',
+     entry('5000', '5000', CONF + ':1', {'min': 262144}, '5000', True, 'drift',
+           reason='the next boot applies 5000 from /etc/sysctl.conf:1')),
+    ({'min': 262144}, 5000, '262144', [(ETC, 'net.ipv4.tcp_max_tw_buckets = 262144\n'),
+                                       (CONF, '# image defaults\nnet.ipv4.tcp_max_tw_buckets = 5000\n')], 'procps',
+     entry('262144', '5000', CONF + ':2', {'min': 262144}, '5000', False, 'boot_drift',
+           reason='the next boot applies 5000 from /etc/sysctl.conf:2')),
+    ({'min': 262144}, None, '262144', [], 'procps',
+     entry('262144', None, None, {'min': 262144}, None, None, 'boot_drift', reason='nothing persists it')),
+    ({'min': 262144}, None, '300000', [(ETC, 'net.ipv4.tcp_max_tw_buckets = 262144\n')], 'procps',
+     entry('300000', '262144', ETC + ':1', {'min': 262144}, None, None, 'ok')),
+    # a key this kernel does not have: the appliers skip it (nothing is written)
+    ({'min': 262144}, 5000, None, [(ETC, 'net.ipv4.tcp_max_tw_buckets = 262144\n')], 'procps',
+     entry(None, None, None, {'min': 262144}, '5000', None, 'missing', reason='nothing persists it')),
+    # a later line the kernel rejects leaves the earlier value (procps writes every line)
+    ({'min': 262144}, None, '262144', [(ETC, 'net.ipv4.tcp_max_tw_buckets = 262144\n'),
+                                       (CONF, 'net.ipv4.tcp_max_tw_buckets = 5_000\n')], 'procps',
+     entry('262144', '262144', ETC + ':1', {'min': 262144}, None, None, 'ok',
+           rejected=[CONF + ':1: ' + NOT_AN_INTEGER])),
+    # the kernel reads the leading integer: a comment after the value does not matter
+    ({'min': 262144}, None, '262144', [(CONF, 'net.ipv4.tcp_max_tw_buckets = 262144 # was 5000\n')], 'procps',
+     entry('262144', '262144', CONF + ':1', {'min': 262144}, None, None, 'ok')),
+    # beyond a C int: only the kernel knows
+    ({'min': 262144}, None, '262144', [(ETC, 'net.ipv4.tcp_max_tw_buckets = 4294967296\n')], 'procps',
+     entry('262144', None, None, {'min': 262144}, None, None, 'undecided',
+           undecided=ETC + ":1: 4294967296 is beyond a C int; only the kernel knows this key's type",
+           reason='the next boot cannot be predicted: ' + ETC + ":1: 4294967296 is beyond a C int; only the "
+                  "kernel knows this key's type")),
+    # drift wins over undecided
+    ({'min': 262144}, None, '5000', [(ETC, 'net.ipv4.tcp_max_tw_buckets = 4294967296\n')], 'procps',
+     entry('5000', None, None, {'min': 262144}, None, None, 'drift',
+           undecided=ETC + ":1: 4294967296 is beyond a C int; only the kernel knows this key's type",
+           reason='the next boot cannot be predicted: ' + ETC + ":1: 4294967296 is beyond a C int; only the "
+                  "kernel knows this key's type")),
+    # systemd-sysctl boots without /etc/sysctl.conf; the next sysctl --system (procps) applies it
+    ({'min': 262144}, None, '262144', [(ETC, 'net.ipv4.tcp_max_tw_buckets = 262144\n'),
+                                       (CONF, 'net.ipv4.tcp_max_tw_buckets = 5000\n')], 'systemd',
+     entry('262144', '262144', ETC + ':1', {'min': 262144}, None, None, 'boot_drift', reload='5000',
+           reload_source=CONF + ':1', reason='the next sysctl --system applies 5000 from /etc/sysctl.conf:1')),
+    ({'min': 262144}, None, '262144', [(ETC, 'net.ipv4.tcp_max_tw_buckets = 262144\n')], 'systemd',
+     entry('262144', '262144', ETC + ':1', {'min': 262144}, None, None, 'ok')),
+    # systemd writes the last value only: the rejected one
+    ({'min': 262144}, None, '262144', [(VENDOR, 'net.ipv4.tcp_max_tw_buckets = 262144\n'),
+                                       (ETC, 'net.ipv4.tcp_max_tw_buckets = 5_000\n')], 'systemd',
+     entry('262144', None, None, {'min': 262144}, None, None, 'boot_drift', reload='262144',
+           reload_source=VENDOR + ':1', rejected=[ETC + ':1: ' + NOT_AN_INTEGER], reason='nothing persists it')),
+]
+SINGLE_IDS = [
+    'drift-at-baseline', 'boot-drift-sysctl-conf-last', 'boot-drift-not-persisted', 'ok', 'missing',
+    'rejected-later-line', 'comment-after-value', 'undecided', 'drift-before-undecided', 'systemd-reload-drift',
+    'systemd-ok', 'systemd-last-value-rejected',
+]
+
+
+@pytest.mark.parametrize('desired, baseline, live, files, applier, expected', SINGLE_CASES, ids=SINGLE_IDS)
+def test_audit_single_key(desired, baseline, live, files, applier, expected):
     expectations, baselines = prepare({TW: desired}, {TW: baseline} if baseline is not None else {})
-    results, summary = audit(expectations, baselines, {TW: live}, _assignments(*files))
+    results, summary = audit(expectations, baselines, {TW: live}, predictions(files, [TW], {TW: live}, applier))
     assert results == {TW: expected}
-    counts = {'ok': 0, 'drift': 0, 'boot_drift': 0, 'missing': 0, 'at_baseline': 1 if expected['at_baseline'] else 0}
-    counts[expected['status']] = 1
-    assert summary == counts
+    counts = {expected['status']: 1, 'at_baseline': 1 if expected['at_baseline'] else 0}
+    assert summary == _summary(**counts)
+
+
+def prediction(boot, boot_source=None, reload=None, reload_source=None, boot_undecided=None, reload_undecided=None,
+               boot_rejected=(), checked_by='model', kernel_default=None, blocked=None):
+    return {'boot': boot, 'boot_source': boot_source, 'boot_undecided': boot_undecided,
+            'boot_rejected': list(boot_rejected), 'reload': reload, 'reload_source': reload_source,
+            'reload_undecided': reload_undecided, 'checked_by': checked_by, 'certain': True,
+            'kernel_default': kernel_default, 'undecided': boot_undecided, 'blocked': blocked}
+
+
+# (live, prediction, status, reason)
+PREDICTION_CASES = [
+    ('262144', prediction('262144', ETC + ':1'), 'ok', None),
+    ('262144', prediction('262144', ETC + ':1', '262144', ETC + ':1'), 'ok', None),
+    ('262144', prediction('5000', CONF + ':1'), 'boot_drift', 'the next boot applies 5000 from /etc/sysctl.conf:1'),
+    ('262144', prediction(None), 'boot_drift', 'nothing persists it'),
+    ('262144', prediction('262144', ETC + ':1', '5000', CONF + ':2'), 'boot_drift',
+     'the next sysctl --system applies 5000 from /etc/sysctl.conf:2'),
+    # the boot is reported first
+    ('262144', prediction('4096', VENDOR + ':3', '5000', CONF + ':2'), 'boot_drift',
+     'the next boot applies 4096 from /usr/lib/sysctl.d/50-default.conf:3'),
+    ('262144', prediction('262144', ETC + ':1', boot_undecided='x:1: why'), 'undecided',
+     'the next boot cannot be predicted: x:1: why'),
+    ('262144', prediction('262144', ETC + ':1', reload_undecided='x:2: why'), 'undecided',
+     'the next boot cannot be predicted: x:2: why'),
+    ('262144', prediction('262144', ETC + ':1', boot_undecided='x:1: boot', reload_undecided='x:2: reload'),
+     'undecided', 'the next boot cannot be predicted: x:1: boot'),
+    ('5000', prediction('262144', ETC + ':1'), 'drift', None),
+    ('5000', prediction('5000', CONF + ':1', boot_undecided='x:1: why'), 'drift',
+     'the next boot cannot be predicted: x:1: why'),
+    (None, prediction('262144', ETC + ':1'), 'missing', None),
+    # a FIFO among the files: the appliers hang on it and apply nothing, whatever the model says
+    ('262144', prediction(None, blocked='/etc/sysctl.d/x.conf'), 'boot_drift',
+     'sysctl files are not applied at all: /etc/sysctl.d/x.conf is a FIFO or socket the appliers block on'),
+    ('262144', prediction(None, boot_undecided='x:1: why', blocked='/etc/sysctl.d/x.conf'), 'boot_drift',
+     'sysctl files are not applied at all: /etc/sysctl.d/x.conf is a FIFO or socket the appliers block on'),
+]
+PREDICTION_IDS = [
+    'ok', 'ok-reload', 'boot-drift', 'not-persisted', 'reload-drift', 'boot-before-reload', 'boot-undecided',
+    'reload-undecided', 'both-undecided', 'drift', 'drift-undecided', 'missing', 'blocked', 'blocked-over-undecided',
+]
+
+
+@pytest.mark.parametrize('live, predicted, status, reason', PREDICTION_CASES, ids=PREDICTION_IDS)
+def test_audit_status_and_reason(live, predicted, status, reason):
+    expectations, baselines = prepare({TW: {'min': 262144}})
+    results, summary = audit(expectations, baselines, {TW: live}, {TW: predicted})
+    assert results[TW]['status'] == status
+    assert results[TW]['reason'] == reason
+    assert results[TW]['undecided'] == (predicted['boot_undecided'] or predicted['reload_undecided'])
+    assert summary == _summary(**{status: 1})
+
+
+def test_audit_reports_what_the_kernel_said():
+    expectations, baselines = prepare({'net.core.somaxconn': 4096})
+    predicted = prediction('4096', ETC + ':2', '4096', ETC + ':2', boot_rejected=[ETC + ':1: Invalid argument'],
+                           checked_by='kernel', kernel_default='4096')
+    results, dummy = audit(expectations, baselines, {'net.core.somaxconn': '4096'}, {'net.core.somaxconn': predicted})
+    assert results['net.core.somaxconn'] == entry('4096', '4096', ETC + ':2', '4096', None, None, 'ok',
+                                                  rejected=[ETC + ':1: Invalid argument'], checked_by='kernel',
+                                                  kernel_default='4096')
 
 
 def test_audit_fleet_profile():
@@ -155,53 +292,101 @@ def test_audit_fleet_profile():
         'vm.swappiness': '10',
         'vm.dirty_ratio': '20',
     }
-    assignments = _assignments(
-        ('/usr/lib/sysctl.d/50-default.conf',
-         'net.ipv4.conf.*.rp_filter = 2\nnet.ipv4.tcp_syncookies = 1\n-net.ipv4.conf.eth0/100.rp_filter\n'),
+    files = [
+        (VENDOR, 'net.ipv4.conf.*.rp_filter = 2\nnet.ipv4.tcp_syncookies = 1\n-net.ipv4.conf.eth0/100.rp_filter\n'),
         (ETC, 'net.core.somaxconn = 8192\nnet.ipv4.ip_local_port_range = 1024 65000\n'),
         (CONF, 'net.ipv4.tcp_max_tw_buckets = 5000\nnet.core.somaxconn = 4096\n'),
-    )
-    results, summary = audit(expectations, baselines, live, assignments)
+    ]
+    results, summary = audit(expectations, baselines, live, predictions(files, expectations, live))
     assert results == {
-        'net.core.somaxconn': dict(live='8192', boot='4096', boot_source=CONF + ':2', expected={'min': 8192},
-                                   baseline='4096', at_baseline=False, status='boot_drift'),
-        'net.ipv4.conf.eth0/100.rp_filter': dict(live=None, boot=None, boot_source=None,
-                                                 expected={'one_of': ['1', '2']}, baseline='1', at_baseline=None,
-                                                 status='missing'),
-        'net.ipv4.conf.eth1.rp_filter': dict(live='2', boot='2', boot_source='/usr/lib/sysctl.d/50-default.conf:1',
-                                             expected={'one_of': ['1', '2']}, baseline=None, at_baseline=None,
-                                             status='ok'),
-        'net.ipv4.ip_local_port_range': dict(live='1024\t65000', boot='1024 65000', boot_source=ETC + ':2',
-                                             expected='1024 65000', baseline='32768 60999', at_baseline=False,
-                                             status='ok'),
-        'net.ipv4.tcp_max_tw_buckets': dict(live='5000', boot='5000', boot_source=CONF + ':1',
-                                            expected={'min': 262144}, baseline='5000', at_baseline=True,
-                                            status='drift'),
-        'net.ipv4.tcp_syncookies': dict(live='1', boot='1', boot_source='/usr/lib/sysctl.d/50-default.conf:2',
-                                        expected='1', baseline=None, at_baseline=None, status='ok'),
-        'vm.swappiness': dict(live='10', boot=None, boot_source=None, expected='10', baseline=None,
-                              at_baseline=None, status='boot_drift'),
+        'net.core.somaxconn': entry('8192', '4096', CONF + ':2', {'min': 8192}, '4096', False, 'boot_drift',
+                                    reason='the next boot applies 4096 from /etc/sysctl.conf:2'),
+        'net.ipv4.conf.eth0/100.rp_filter': entry(None, None, None, {'one_of': ['1', '2']}, '1', None, 'missing',
+                                                  reason='nothing persists it'),
+        'net.ipv4.conf.eth1.rp_filter': entry('2', '2', VENDOR + ':1', {'one_of': ['1', '2']}, None, None, 'ok'),
+        'net.ipv4.ip_local_port_range': entry('1024\t65000', '1024\t65000', ETC + ':2', '1024 65000',
+                                              '32768 60999', False, 'ok'),
+        'net.ipv4.tcp_max_tw_buckets': entry('5000', '5000', CONF + ':1', {'min': 262144}, '5000', True, 'drift',
+                                             reason='the next boot applies 5000 from /etc/sysctl.conf:1'),
+        'net.ipv4.tcp_syncookies': entry('1', '1', VENDOR + ':2', '1', None, None, 'ok'),
+        'vm.swappiness': entry('10', None, None, '10', None, None, 'boot_drift', reason='nothing persists it'),
     }
     assert 'vm.dirty_ratio' not in results
-    assert summary == {'ok': 3, 'drift': 1, 'boot_drift': 2, 'missing': 1, 'at_baseline': 1}
+    assert summary == _summary(ok=3, drift=1, boot_drift=2, missing=1, at_baseline=1)
 
 
 def test_audit_at_baseline_whitespace_insensitive():
     expectations, baselines = prepare({'net.ipv4.ip_local_port_range': '1024 65000'},
                                       {'net.ipv4.ip_local_port_range': '32768 60999'})
-    results, summary = audit(expectations, baselines, {'net.ipv4.ip_local_port_range': '32768\t60999'}, [])
+    live = {'net.ipv4.ip_local_port_range': '32768\t60999'}
+    results, summary = audit(expectations, baselines, live, predictions([], expectations, live))
     assert results['net.ipv4.ip_local_port_range']['at_baseline'] is True
     assert results['net.ipv4.ip_local_port_range']['status'] == 'drift'
-    assert summary == {'ok': 0, 'drift': 1, 'boot_drift': 0, 'missing': 0, 'at_baseline': 1}
+    assert summary == _summary(drift=1, at_baseline=1)
 
 
 def test_audit_key_absent_from_live_values_is_missing():
     expectations, baselines = prepare({'vm.swappiness': 10}, {'vm.swappiness': 60})
-    results, summary = audit(expectations, baselines, {}, [])
-    assert results == {'vm.swappiness': dict(live=None, boot=None, boot_source=None, expected='10', baseline='60',
-                                             at_baseline=None, status='missing')}
-    assert summary == {'ok': 0, 'drift': 0, 'boot_drift': 0, 'missing': 1, 'at_baseline': 0}
+    results, summary = audit(expectations, baselines, {}, predictions([], expectations, {}))
+    assert results == {'vm.swappiness': entry(None, None, None, '10', '60', None, 'missing',
+                                              reason='nothing persists it')}
+    assert summary == _summary(missing=1)
 
 
 def test_audit_nothing_expected():
-    assert audit({}, {}, {}, []) == ({}, {'ok': 0, 'drift': 0, 'boot_drift': 0, 'missing': 0, 'at_baseline': 0})
+    assert audit({}, {}, {}, {}) == ({}, SUMMARY)
+
+
+def test_audit_needs_a_prediction_per_key():
+    expectations, baselines = prepare({'vm.swappiness': 10})
+    with pytest.raises(KeyError):
+        audit(expectations, baselines, {'vm.swappiness': '10'}, {})
+
+
+# (entry fields, expectation, reason)
+BOOT_REASON_CASES = [
+    (dict(boot='10', boot_source='a:1'), 10, None),
+    (dict(boot='10', boot_source='a:1', reload='10', reload_source='b:1'), 10, None),
+    (dict(boot=None, boot_source=None), 10, 'nothing persists it'),
+    (dict(boot='60', boot_source='a:1'), 10, 'the next boot applies 60 from a:1'),
+    (dict(boot='10', boot_source='a:1', reload='60', reload_source='b:2'), 10,
+     'the next sysctl --system applies 60 from b:2'),
+    (dict(boot='60', boot_source='a:1', reload='70', reload_source='b:2'), 10, 'the next boot applies 60 from a:1'),
+    (dict(boot='60', boot_source='a:1', undecided='a:1: why'), 10, 'the next boot cannot be predicted: a:1: why'),
+    (dict(boot='10 ', boot_source='a:1'), {'min': 5}, None),
+    (dict(boot='1024\t65000', boot_source='a:1'), '1024 65000', None),
+]
+
+
+@pytest.mark.parametrize('fields, desired, reason', BOOT_REASON_CASES,
+                         ids=['holds', 'holds-reload', 'not-persisted', 'boot', 'reload', 'boot-first', 'undecided',
+                              'min', 'whitespace'])
+def test_boot_reason(fields, desired, reason):
+    fields = dict(fields)
+    fields['_expectation'] = parse_expectation('vm.swappiness', desired)
+    assert boot_reason(fields) == reason
+
+
+def test_drift_lines():
+    expectations, baselines = prepare(
+        {'vm.swappiness': 10, TW: {'min': 262144}, 'vm.dirty_ratio': {'max': 20}, 'net.core.somaxconn': 4096,
+         'kernel.pid_max': 4194304},
+        {TW: 5000})
+    live = {'vm.swappiness': '60', TW: '5000', 'vm.dirty_ratio': '10', 'net.core.somaxconn': '4096',
+            'kernel.pid_max': None}
+    predicted = {
+        'vm.swappiness': prediction('10', ETC + ':1'),
+        TW: prediction('5000', CONF + ':1'),
+        'vm.dirty_ratio': prediction('30', CONF + ':2'),
+        'net.core.somaxconn': prediction('4096', ETC + ':2', boot_undecided='x:1: why'),
+        'kernel.pid_max': prediction(None),
+    }
+    results, dummy = audit(expectations, baselines, live, predicted)
+    assert drift_lines(results, 'the stock image') == [
+        'kernel.pid_max is absent, expected 4194304: missing',
+        'net.core.somaxconn is 4096, expected 4096: undecided, the next boot cannot be predicted: x:1: why',
+        'net.ipv4.tcp_max_tw_buckets is 5000, expected >= 262144: drift, still at the stock image',
+        'vm.dirty_ratio is 10, expected <= 20: boot_drift, the next boot applies 30 from /etc/sysctl.conf:2',
+        'vm.swappiness is 60, expected 10: drift',
+    ]
+    assert drift_lines(results)[2].endswith('still at the baseline')

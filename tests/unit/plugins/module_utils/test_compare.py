@@ -29,7 +29,7 @@ RANGE = 'net.ipv4.ip_local_port_range'
 
 
 def test_statuses():
-    assert STATUSES == ('ok', 'drift', 'boot_drift', 'missing')
+    assert STATUSES == ('ok', 'drift', 'boot_drift', 'undecided', 'missing')
 
 
 # (value, expected)
@@ -344,6 +344,40 @@ STATUS_IDS = [
 @pytest.mark.parametrize('desired, live, boot, expected', STATUS_CASES, ids=STATUS_IDS)
 def test_key_status(desired, live, boot, expected):
     assert key_status(parse_expectation(RANGE, desired), live, boot) == expected
+    # no reload prediction and nothing undecided: the same answers
+    assert key_status(parse_expectation(RANGE, desired), live, boot, None, None) == expected
+
+
+# (desired, live, boot, reload, undecided, expected status)
+RELOAD_STATUS_CASES = [
+    (1, '1', '1', '1', None, 'ok'),
+    (1, '1', '1', None, None, 'ok'),
+    (1, '1', '1', '0', None, 'boot_drift'),
+    (1, '1', '0', '1', None, 'boot_drift'),
+    (1, '0', '1', '0', None, 'drift'),
+    (1, None, '1', '0', None, 'missing'),
+    ({'min': 262144}, '262144', '262144', '300000', None, 'ok'),
+    ({'min': 262144}, '262144', '262144', 'lots', None, 'boot_drift'),
+    ('32768 60999', '32768\t60999', '32768\t60999', '32768  60999', None, 'ok'),
+    (1, '1', '1', '1', 'a:1: why', 'undecided'),
+    (1, '1', '0', None, 'a:1: why', 'undecided'),
+    (1, '1', None, None, 'a:1: why', 'undecided'),
+    (1, '0', '1', '1', 'a:1: why', 'drift'),
+    (1, None, '1', '1', 'a:1: why', 'missing'),
+    (1, '1', '0', '0', '', 'boot_drift'),
+]
+RELOAD_STATUS_IDS = [
+    'ok', 'ok-reload-leaves-it', 'reload-drift', 'boot-drift', 'drift', 'missing', 'min-ok', 'min-reload-garbage',
+    'range-ok', 'undecided', 'undecided-over-boot-drift', 'undecided-over-not-persisted', 'drift-over-undecided',
+    'missing-over-undecided', 'empty-reason-is-decided',
+]
+
+
+@pytest.mark.parametrize('desired, live, boot, reload, undecided, expected', RELOAD_STATUS_CASES,
+                         ids=RELOAD_STATUS_IDS)
+def test_key_status_reload_and_undecided(desired, live, boot, reload, undecided, expected):
+    assert key_status(parse_expectation(RANGE, desired), live, boot, reload, undecided) == expected
+    assert expected in STATUSES
 
 
 @pytest.mark.parametrize('left, right, expected', [

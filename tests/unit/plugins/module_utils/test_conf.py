@@ -1,94 +1,141 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 kerneltune.sysctl contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""parse_conf: each applier family's grammar (the text is a file's bytes decoded as Latin-1)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import Assignment, Problem, parse_conf
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import APPLIERS, LONG_LINE_MAX, traits
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import (
+    Assignment,
+    Problem,
+    display,
+    parse_conf,
+    procps_key,
+    slashdot,
+    systemd_key,
+    systemd_normalize,
+)
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._kernel import write
 
 SRC = '/etc/sysctl.d/50-test.conf'
 NOT_ASSIGNMENT = 'not an assignment (no "=")'
+SAME = object()  # the systemd result is the procps one (targets in systemd's own form)
 
 
-def A(key, value, line, ignore_failure=False, is_glob=False):
-    return Assignment(key, value, ignore_failure, is_glob, SRC, line)
+def _default_target(key, grammar):
+    path = '/'.join(part.replace('/', '.') for part in key.split('.'))
+    return '/proc/sys/' + path if grammar == 'procps' else path
+
+
+def A(key, value, line, ignore_failure=False, is_glob=False, target=None, grammar='procps'):
+    if target is None:
+        target = _default_target(key, grammar)
+    return Assignment(key, value, ignore_failure, is_glob, SRC, line, target)
 
 
 def P(line, text, reason):
     return Problem(SRC, line, text, reason)
 
 
-# (text, expected assignments, expected problems)
+def expand(spec, applier):
+    """``(assignment tuples, problem tuples)`` -> ``(assignments, problems)`` as ``applier`` reports them."""
+    grammar = traits(applier).grammar
+    assignments = []
+    for item in spec[0]:
+        key, value, line = item[:3]
+        ignore_failure = item[3] if len(item) > 3 else False
+        is_glob = item[4] if len(item) > 4 else False
+        target = item[5] if len(item) > 5 else None
+        assignments.append(A(key, value, line, ignore_failure, is_glob, target, grammar))
+    return assignments, [P(*item) for item in spec[1]]
+
+
+NONE = ([], [])
+
+# (text, procps result, systemd result): results as ([(key, value, line[, ignore_failure[, is_glob[, target]]])],
+# [(line, text, reason)]); SAME when systemd reads the text as procps does.
 PARSE_CASES = [
-    ('', [], []),
-    ('\n\n   \n\t\n', [], []),
-    ('net.core.somaxconn = 4096', [A('net.core.somaxconn', '4096', 1)], []),
-    ('net.core.somaxconn=4096\n', [A('net.core.somaxconn', '4096', 1)], []),
-    ('  net.core.somaxconn \t=\t 4096  \n', [A('net.core.somaxconn', '4096', 1)], []),
-    ('# net.core.somaxconn = 1\n; net.core.somaxconn = 2\n   # indented\n\t; tabbed\n#\n;', [], []),
+    ('', NONE, SAME),
+    ('\n\n   \n\t\n', NONE, SAME),
+    ('net.core.somaxconn = 4096', ([('net.core.somaxconn', '4096', 1)], []), SAME),
+    ('net.core.somaxconn=4096\n', ([('net.core.somaxconn', '4096', 1)], []), SAME),
+    ('  net.core.somaxconn \t=\t 4096  \n', ([('net.core.somaxconn', '4096', 1)], []), SAME),
+    ('# net.core.somaxconn = 1\n; net.core.somaxconn = 2\n   # indented\n\t; tabbed\n#\n;', NONE, SAME),
     ('\n\n# header\nvm.swappiness = 10\n\n; x\nkernel.pid_max = 65536\n',
-     [A('vm.swappiness', '10', 4), A('kernel.pid_max', '65536', 7)], []),
+     ([('vm.swappiness', '10', 4), ('kernel.pid_max', '65536', 7)], []), SAME),
     ('net.ipv4.ip_local_port_range = 32768\t60999\n',
-     [A('net.ipv4.ip_local_port_range', '32768\t60999', 1)], []),
+     ([('net.ipv4.ip_local_port_range', '32768\t60999', 1)], []), SAME),
     ('kernel.core_pattern = |/usr/lib/systemd/systemd-coredump %P a=b\n',
-     [A('kernel.core_pattern', '|/usr/lib/systemd/systemd-coredump %P a=b', 1)], []),
-    ('kernel.domainname = a#b ;c\n', [A('kernel.domainname', 'a#b ;c', 1)], []),
-    ('kernel.domainname =\n', [A('kernel.domainname', '', 1)], []),
-    ('-net.ipv4.conf.eth9.rp_filter = 1\n', [A('net.ipv4.conf.eth9.rp_filter', '1', 1, ignore_failure=True)], []),
-    ('  -  net.core.somaxconn = 1\n', [A('net.core.somaxconn', '1', 1, ignore_failure=True)], []),
-    ('-net.ipv4.conf.eth0.rp_filter\n', [A('net.ipv4.conf.eth0.rp_filter', None, 1, ignore_failure=True)], []),
-    ('  - net.ipv4.conf.eth0.rp_filter  \n', [A('net.ipv4.conf.eth0.rp_filter', None, 1, ignore_failure=True)], []),
-    ('-net/ipv4/conf/eth0.100/rp_filter\n',
-     [A('net.ipv4.conf.eth0/100.rp_filter', None, 1, ignore_failure=True)], []),
-    ('net.ipv4.conf.*.rp_filter = 2\n', [A('net.ipv4.conf.*.rp_filter', '2', 1, is_glob=True)], []),
-    ('-net.ipv4.conf.*.rp_filter = 2\n',
-     [A('net.ipv4.conf.*.rp_filter', '2', 1, ignore_failure=True, is_glob=True)], []),
-    ('net/ipv4/conf/eth?/rp_filter = 0\n', [A('net.ipv4.conf.eth?.rp_filter', '0', 1, is_glob=True)], []),
-    ('-net.ipv4.conf.*.rp_filter\n', [], [P(1, '-net.ipv4.conf.*.rp_filter', 'a glob cannot be excluded')]),
-    ('net/ipv4/conf/eth0.100/rp_filter = 0\n', [A('net.ipv4.conf.eth0/100.rp_filter', '0', 1)], []),
-    ('net.ipv4.conf.eth0/100.rp_filter = 0\n', [A('net.ipv4.conf.eth0/100.rp_filter', '0', 1)], []),
+     ([('kernel.core_pattern', '|/usr/lib/systemd/systemd-coredump %P a=b', 1)], []), SAME),
+    ('kernel.domainname = a#b ;c\n', ([('kernel.domainname', 'a#b ;c', 1)], []), SAME),
+    ('kernel.domainname =\n', ([('kernel.domainname', '', 1)], []), SAME),
+    ('-net.ipv4.conf.eth9.rp_filter = 1\n', ([('net.ipv4.conf.eth9.rp_filter', '1', 1, True)], []), SAME),
+    # procps: the key starts after the "-", spaces included: it names a key that never exists.
+    ('  -  net.core.somaxconn = 1\n',
+     ([('  net.core.somaxconn', '1', 1, True, False, '/proc/sys/  net/core/somaxconn')], []),
+     ([('net.core.somaxconn', '1', 1, True)], [])),
+    ('-net.ipv4.conf.eth0.rp_filter\n', ([('net.ipv4.conf.eth0.rp_filter', None, 1, True)], []), SAME),
+    ('  - net.ipv4.conf.eth0.rp_filter  \n',
+     ([(' net.ipv4.conf.eth0.rp_filter', None, 1, True, False, '/proc/sys/ net/ipv4/conf/eth0/rp_filter')], []),
+     ([('net.ipv4.conf.eth0.rp_filter', None, 1, True)], [])),
+    ('-net/ipv4/conf/eth0.100/rp_filter\n', ([('net.ipv4.conf.eth0/100.rp_filter', None, 1, True)], []), SAME),
+    ('net.ipv4.conf.*.rp_filter = 2\n', ([('net.ipv4.conf.*.rp_filter', '2', 1, False, True)], []), SAME),
+    ('-net.ipv4.conf.*.rp_filter = 2\n', ([('net.ipv4.conf.*.rp_filter', '2', 1, True, True)], []), SAME),
+    ('net/ipv4/conf/eth?/rp_filter = 0\n', ([('net.ipv4.conf.eth?.rp_filter', '0', 1, False, True)], []), SAME),
+    # "-glob": read as an exclusion (procps then excludes nothing with it, systemd cancels the glob: see test_boot)
+    ('-net.ipv4.conf.*.rp_filter\n', ([('net.ipv4.conf.*.rp_filter', None, 1, True, True)], []), SAME),
+    ('net/ipv4/conf/eth0.100/rp_filter = 0\n', ([('net.ipv4.conf.eth0/100.rp_filter', '0', 1)], []), SAME),
+    ('net.ipv4.conf.eth0/100.rp_filter = 0\n', ([('net.ipv4.conf.eth0/100.rp_filter', '0', 1)], []), SAME),
     ('vm.swappiness = 10\ngarbage\nkernel.pid_max = 65536\n',
-     [A('vm.swappiness', '10', 1), A('kernel.pid_max', '65536', 3)], [P(2, 'garbage', NOT_ASSIGNMENT)]),
-    ('\n   garbage here  \n', [], [P(2, '   garbage here  ', NOT_ASSIGNMENT)]),
-    ('net.core.some maxconn = 1\n', [],
-     [P(1, 'net.core.some maxconn = 1',
-        "sysctl key 'net.core.some maxconn' contains characters not allowed in a sysctl key: ' '")]),
-    ('= 5\n', [], [P(1, '= 5', 'empty sysctl key')]),
-    ('-\n', [], [P(1, '-', 'empty sysctl key')]),
-    ('/proc/sys/vm/swappiness = 10\n', [],
-     [P(1, '/proc/sys/vm/swappiness = 10',
-        "sysctl key '/proc/sys/vm/swappiness' must not start with a separator (no absolute paths)")]),
-    ('net/../x = 1\n', [], [P(1, 'net/../x = 1', 'sysctl key \'net/../x\' has an empty, "." or ".." component')]),
-    ('kernel = 1\n', [],
-     [P(1, 'kernel = 1', 'sysctl key \'kernel\' has no separator: a key looks like "net.core.somaxconn"')]),
-    ('vm.swappiness = 10\r\nkernel.pid_max = 1\r\n', [A('vm.swappiness', '10', 1), A('kernel.pid_max', '1', 2)], []),
-    ('vm.swappiness = 10\nvm.swappiness = 60\n', [A('vm.swappiness', '10', 1), A('vm.swappiness', '60', 2)], []),
+     ([('vm.swappiness', '10', 1), ('kernel.pid_max', '65536', 3)], [(2, 'garbage', NOT_ASSIGNMENT)]), SAME),
+    ('\n   garbage here  \n', ([], [(2, '   garbage here  ', NOT_ASSIGNMENT)]), SAME),
+    # The appliers do not validate keys: they try to open the file the key names (and fail).
+    ('net.core.some maxconn = 1\n', ([('net.core.some maxconn', '1', 1)], []), SAME),
+    ('= 5\n', ([], [(1, '= 5', 'names no sysctl key (/proc/sys/)')]), ([], [(1, '= 5', 'names no sysctl key ()')])),
+    # procps skips lines shorter than two characters; systemd reads "-" as the exclusion of the empty key.
+    ('-\n', NONE, ([], [(1, '-', 'names no sysctl key ()')])),
+    ('/proc/sys/vm/swappiness = 10\n',
+     ([('proc.sys.vm.swappiness', '10', 1, False, False, '/proc/sys//proc/sys/vm/swappiness')], []),
+     ([('proc.sys.vm.swappiness', '10', 1)], [])),
+    # procps opens the path (the kernel resolves ".."); systemd refuses a key that is not normalised.
+    ('net/../x = 1\n', ([('x', '1', 1, False, False, '/proc/sys/net/../x')], []),
+     ([], [(1, 'net/../x = 1', 'names no sysctl key (net/../x)')])),
+    ('kernel = 1\n', ([('kernel', '1', 1)], []), SAME),
+    ('vm.swappiness = 10\r\nkernel.pid_max = 1\r\n', ([('vm.swappiness', '10', 1), ('kernel.pid_max', '1', 2)], []),
+     SAME),
+    ('vm.swappiness = 10\nvm.swappiness = 60\n', ([('vm.swappiness', '10', 1), ('vm.swappiness', '60', 2)], []), SAME),
     ('vm.swappiness = 10\n-vm.swappiness\nnet.ipv4.conf.*.rp_filter = 1\nbad line\n',
-     [A('vm.swappiness', '10', 1), A('vm.swappiness', None, 2, ignore_failure=True),
-      A('net.ipv4.conf.*.rp_filter', '1', 3, is_glob=True)],
-     [P(4, 'bad line', NOT_ASSIGNMENT)]),
+     ([('vm.swappiness', '10', 1), ('vm.swappiness', None, 2, True), ('net.ipv4.conf.*.rp_filter', '1', 3, False, True)],
+      [(4, 'bad line', NOT_ASSIGNMENT)]), SAME),
 ]
 PARSE_IDS = [
     'empty', 'blank-lines', 'assignment', 'no-spaces-around-equals', 'whitespace-around-equals',
     'comments-hash-and-semicolon', 'line-numbers-count-blank-and-comment-lines', 'tab-inside-value-kept',
     'equals-inside-value', 'hash-and-semicolon-inside-value', 'empty-value', 'leading-dash',
     'leading-dash-then-spaces', 'exclusion', 'exclusion-with-whitespace', 'exclusion-slashed',
-    'glob', 'glob-with-leading-dash', 'glob-slashed', 'glob-exclusion-is-problem', 'slashed-key',
-    'dotted-key-with-slash', 'garbage-line-with-number', 'garbage-raw-text-kept', 'invalid-key',
+    'glob', 'glob-with-leading-dash', 'glob-slashed', 'glob-exclusion', 'slashed-key',
+    'dotted-key-with-slash', 'garbage-line-with-number', 'garbage-raw-text-kept', 'key-with-space',
     'missing-key', 'dash-alone', 'absolute-key', 'dotdot-key', 'no-separator-key', 'crlf',
     'duplicates-kept-in-order', 'mixed',
 ]
 
 
-@pytest.mark.parametrize('text, assignments, problems', PARSE_CASES, ids=PARSE_IDS)
-def test_parse_conf(text, assignments, problems):
-    assert parse_conf(text, SRC) == (assignments, problems)
+@pytest.mark.parametrize('applier', ['procps', 'systemd'])
+@pytest.mark.parametrize('text, procps, systemd', PARSE_CASES, ids=PARSE_IDS)
+def test_parse_conf(text, procps, systemd, applier):
+    spec = procps if applier == 'procps' or systemd is SAME else systemd
+    assert parse_conf(text, SRC, applier) == expand(spec, applier)
+
+
+def test_parse_conf_default_applier_is_procps():
+    assert parse_conf('  -  vm.swappiness = 1\n', SRC) == parse_conf('  -  vm.swappiness = 1\n', SRC, 'procps')
 
 
 def test_parse_conf_fields():
-    (assignment,), problems = parse_conf('-net.ipv4.conf.*.rp_filter = 2', '/run/sysctl.d/x.conf')
+    (assignment,), problems = parse_conf('-net.ipv4.conf.*.rp_filter = 2', '/run/sysctl.d/x.conf', 'systemd')
     assert problems == []
     assert assignment.key == 'net.ipv4.conf.*.rp_filter'
     assert assignment.value == '2'
@@ -96,9 +143,239 @@ def test_parse_conf_fields():
     assert assignment.is_glob is True
     assert assignment.source == '/run/sysctl.d/x.conf'
     assert assignment.line == 1
+    assert assignment.target == 'net/ipv4/conf/*/rp_filter'
+    assert Assignment._fields == ('key', 'value', 'ignore_failure', 'is_glob', 'source', 'line', 'target')
+    assert Problem._fields == ('source', 'line', 'text', 'reason')
 
 
-@pytest.mark.parametrize('separator', ['\x0c', '\x0b', '\u2028'], ids=['form-feed', 'vertical-tab', 'line-separator'])
-def test_parse_conf_counts_only_real_line_breaks(separator):
+# Characters str.splitlines() breaks on but no applier does (the UTF-8 ones as their Latin-1 text).
+NOT_LINE_BREAKS = ['\x0b', '\x0c', '\x1c', '\x1d', '\x1e', '\x85', '\xc2\x85', '\xe2\x80\xa8', '\xe2\x80\xa9']
+
+
+@pytest.mark.parametrize('applier', APPLIERS)
+@pytest.mark.parametrize('separator', NOT_LINE_BREAKS, ids=[repr(char) for char in NOT_LINE_BREAKS])
+def test_parse_conf_counts_only_real_line_breaks(separator, applier):
     text = '# section%snext section\nnet.core.somaxconn = 4096\n' % separator
-    assert parse_conf(text, SRC) == ([A('net.core.somaxconn', '4096', 2)], [])
+    assert parse_conf(text, SRC, applier) == ([A('net.core.somaxconn', '4096', 2,
+                                                 grammar=traits(applier).grammar)], [])
+
+
+# The grammars side by side: (text, {applier: result}) with results as in PARSE_CASES; appliers not named
+# read it as the first one named of their grammar.
+NET_X = 'net.ipv4.tcp_sack'
+NO_GLOBS = {
+    'procps3': 'this applier (procps-ng 3.3.15-3.3.17 sysctl --system (modelled)) does not expand globs',
+    'systemd239': 'this applier (systemd-sysctl 239 (RHEL 8, Alibaba Cloud Linux 3; modelled)) does not expand globs',
+    'systemd_rhel7': 'this applier (systemd-sysctl 219 with Red Hat patches (RHEL/CentOS 7, Alibaba Cloud Linux 2; '
+                     'modelled)) does not expand globs',
+}
+MIB_LINE = 'kernel.domainname = ' + 'a' * (LONG_LINE_MAX - len('kernel.domainname = '))
+JUST_UNDER = MIB_LINE[:-1]
+GRAMMAR_CASES = [
+    ('lone-cr-ends-a-line-only-for-systemd', 'vm.swappiness = 10\rvm.dirty_ratio = 20\n', {
+        'procps': ([('vm.swappiness', '10\rvm.dirty_ratio = 20', 1)], []),
+        'systemd': ([('vm.swappiness', '10', 1), ('vm.dirty_ratio', '20', 2)], []),
+    }),
+    ('lone-cr-then-lf', 'vm.swappiness = 10\r\r\nvm.dirty_ratio = 20\n', {
+        'procps': ([('vm.swappiness', '10', 1), ('vm.dirty_ratio', '20', 2)], []),
+        'systemd': ([('vm.swappiness', '10', 1), ('vm.dirty_ratio', '20', 3)], []),
+    }),
+    ('crlf-fine-for-both', 'vm.swappiness = 10\r\nvm.dirty_ratio = 20\r\n', {
+        'procps': ([('vm.swappiness', '10', 1), ('vm.dirty_ratio', '20', 2)], []),
+        'systemd': ([('vm.swappiness', '10', 1), ('vm.dirty_ratio', '20', 2)], []),
+    }),
+    ('lfcr-is-one-line-end-for-systemd', 'vm.swappiness = 10\n\rvm.dirty_ratio = 20\n', {
+        'procps': ([('vm.swappiness', '10', 1), ('vm.dirty_ratio', '20', 2)], []),
+        'systemd': ([('vm.swappiness', '10', 1), ('vm.dirty_ratio', '20', 2)], []),
+    }),
+    ('nul-truncates-procps-lines-and-ends-systemd-lines', 'vm.swappiness = 10\x00vm.dirty_ratio = 20\nkernel.pid_max = 1\n', {
+        'procps': ([('vm.swappiness', '10', 1), ('kernel.pid_max', '1', 2)], []),
+        'systemd': ([('vm.swappiness', '10', 1), ('vm.dirty_ratio', '20', 2), ('kernel.pid_max', '1', 3)], []),
+    }),
+    ('nul-inside-a-value', 'kernel.domainname = ab\x00cd\n', {
+        'procps': ([('kernel.domainname', 'ab', 1)], []),
+        'systemd': ([('kernel.domainname', 'ab', 1)], [(2, 'cd', NOT_ASSIGNMENT)]),
+    }),
+    ('form-feed-before-a-key', '\x0cvm.swappiness = 10\n', {
+        'procps': ([('vm.swappiness', '10', 1)], []),
+        'systemd': ([('\x0cvm.swappiness', '10', 1, False, False, '\x0cvm/swappiness')], []),
+    }),
+    ('vertical-tab-after-a-value', 'vm.swappiness = 10\x0b\n', {
+        'procps': ([('vm.swappiness', '10', 1)], []),
+        'systemd': ([('vm.swappiness', '10\x0b', 1)], []),
+    }),
+    ('dash-space-key', '- vm.swappiness = 1\n', {
+        'procps': ([(' vm.swappiness', '1', 1, True, False, '/proc/sys/ vm/swappiness')], []),
+        'systemd': ([('vm.swappiness', '1', 1, True)], []),
+        # no "-" prefix before systemd 243: the dash is part of the key
+        'systemd239': ([('- vm.swappiness', '1', 1, False, False, '- vm/swappiness')], []),
+    }),
+    ('dash-key-alone-is-an-exclusion', '-vm.swappiness\n', {
+        'procps': ([('vm.swappiness', None, 1, True)], []),
+        'systemd': ([('vm.swappiness', None, 1, True)], []),
+        'systemd239': ([], [(1, '-vm.swappiness', NOT_ASSIGNMENT)]),
+    }),
+    ('leading-slash', '/net/ipv4/tcp_sack = 1\n', {
+        'procps': ([(NET_X, '1', 1, False, False, '/proc/sys//net/ipv4/tcp_sack')], []),
+        'systemd': ([(NET_X, '1', 1)], []),
+        'systemd239': ([(NET_X, '1', 1, False, False, '/net/ipv4/tcp_sack')], []),
+    }),
+    ('leading-dot', '.net.ipv4.tcp_sack = 1\n', {
+        'procps': ([(NET_X, '1', 1, False, False, '/proc/sys//net/ipv4/tcp_sack')], []),
+        'systemd': ([(NET_X, '1', 1)], []),
+        'systemd239': ([(NET_X, '1', 1, False, False, '/net/ipv4/tcp_sack')], []),
+    }),
+    ('doubled-separator', 'net..core.somaxconn = 1\n', {
+        'procps': ([('net.core.somaxconn', '1', 1, False, False, '/proc/sys/net//core/somaxconn')], []),
+        'systemd': ([('net.core.somaxconn', '1', 1)], []),
+    }),
+    ('doubled-slash', 'net//core/somaxconn = 1\n', {
+        'procps': ([('net.core.somaxconn', '1', 1, False, False, '/proc/sys/net//core/somaxconn')], []),
+        'systemd': ([('net.core.somaxconn', '1', 1)], []),
+    }),
+    ('trailing-separator', 'net.ipv4.tcp_sack. = 0\n', {
+        'procps': ([], [(1, 'net.ipv4.tcp_sack. = 0', 'names no sysctl key (/proc/sys/net/ipv4/tcp_sack/)')]),
+        'systemd': ([(NET_X, '0', 1)], []),
+    }),
+    ('glob-star', 'net.ipv4.conf.*.rp_filter = 1\n', {
+        'procps': ([('net.ipv4.conf.*.rp_filter', '1', 1, False, True)], []),
+        'procps3': ([], [(1, 'net.ipv4.conf.*.rp_filter = 1', NO_GLOBS['procps3'])]),
+        'systemd': ([('net.ipv4.conf.*.rp_filter', '1', 1, False, True)], []),
+        'systemd239': ([], [(1, 'net.ipv4.conf.*.rp_filter = 1', NO_GLOBS['systemd239'])]),
+        'systemd_rhel7': ([], [(1, 'net.ipv4.conf.*.rp_filter = 1', NO_GLOBS['systemd_rhel7'])]),
+    }),
+    ('bracket-is-a-glob', 'net.ipv4.conf.[^d]*.arp_filter = 1\n', {
+        'procps': ([('net.ipv4.conf.[^d]*.arp_filter', '1', 1, False, True)], []),
+        'procps3': ([], [(1, 'net.ipv4.conf.[^d]*.arp_filter = 1', NO_GLOBS['procps3'])]),
+        'systemd': ([('net.ipv4.conf.[^d]*.arp_filter', '1', 1, False, True)], []),
+        'systemd239': ([], [(1, 'net.ipv4.conf.[^d]*.arp_filter = 1', NO_GLOBS['systemd239'])]),
+        'systemd_rhel7': ([], [(1, 'net.ipv4.conf.[^d]*.arp_filter = 1', NO_GLOBS['systemd_rhel7'])]),
+    }),
+    ('question-mark-is-a-glob', 'net.ipv4.conf.eth?.rp_filter = 1\n', {
+        'procps': ([('net.ipv4.conf.eth?.rp_filter', '1', 1, False, True)], []),
+        'procps3': ([], [(1, 'net.ipv4.conf.eth?.rp_filter = 1', NO_GLOBS['procps3'])]),
+        'systemd': ([('net.ipv4.conf.eth?.rp_filter', '1', 1, False, True)], []),
+        'systemd239': ([], [(1, 'net.ipv4.conf.eth?.rp_filter = 1', NO_GLOBS['systemd239'])]),
+        'systemd_rhel7': ([], [(1, 'net.ipv4.conf.eth?.rp_filter = 1', NO_GLOBS['systemd_rhel7'])]),
+    }),
+    ('short-lines', 'a\n b\n', {
+        # procps skips lines with fewer than two characters once stripped; systemd reports them
+        'procps': NONE,
+        'systemd': ([], [(1, 'a', NOT_ASSIGNMENT), (2, ' b', NOT_ASSIGNMENT)]),
+    }),
+    ('just-under-a-mib', JUST_UNDER + '\nvm.swappiness = 1\n', {
+        'procps': ([('kernel.domainname', JUST_UNDER[len('kernel.domainname = '):], 1), ('vm.swappiness', '1', 2)],
+                   []),
+        'systemd': ([('kernel.domainname', JUST_UNDER[len('kernel.domainname = '):], 1), ('vm.swappiness', '1', 2)],
+                    []),
+    }),
+    ('a-mib-line-ends-a-systemd-file', MIB_LINE + '\nvm.swappiness = 1\n', {
+        'procps': ([('kernel.domainname', MIB_LINE[len('kernel.domainname = '):], 1), ('vm.swappiness', '1', 2)], []),
+        'systemd': ([], [(1, MIB_LINE[:80], 'line of %d bytes: systemd-sysctl stops reading this file here'
+                          % LONG_LINE_MAX)]),
+    }),
+    ('latin-1-bytes-kept', 'kernel.domainname = caf\xc3\xa9\n', {
+        'procps': ([('kernel.domainname', 'caf\xc3\xa9', 1)], []),
+        'systemd': ([('kernel.domainname', 'caf\xc3\xa9', 1)], []),
+    }),
+]
+
+
+# Whom an applier reads like when a case names no expectation of its own.
+FALLBACK = {'procps3': ('procps',), 'systemd239': ('systemd',), 'systemd_rhel7': ('systemd239', 'systemd')}
+
+
+def _grammar_result(results, applier):
+    for name in (applier,) + FALLBACK.get(applier, ()):
+        if name in results:
+            return results[name]
+    raise AssertionError('no expectation for %s' % applier)
+
+
+@pytest.mark.parametrize('applier', APPLIERS)
+@pytest.mark.parametrize('text, results', [case[1:] for case in GRAMMAR_CASES], ids=[case[0] for case in GRAMMAR_CASES])
+def test_grammars(text, results, applier):
+    expected = _grammar_result(results, applier)
+    if applier == 'systemd_rhel7' and any(len(line) > 2047 for line in text.split('\n')):
+        pytest.skip('systemd_rhel7 cuts long lines: see test_rhel7_cuts_long_lines')
+    assert parse_conf(text, SRC, applier) == expand(expected, applier)
+
+
+def test_rhel7_cuts_long_lines():
+    # fgets() of systemd 219 into a 2048-byte buffer: the rest of a long line is read as the next line.
+    value = 'x' * 3000
+    text = 'kernel.domainname = %s\nvm.swappiness = 1\n' % value
+    head = ('kernel.domainname = ' + value)[:2047]
+    rest = ('kernel.domainname = ' + value)[2047:]
+    assert parse_conf(text, SRC, 'systemd_rhel7') == expand(
+        ([('kernel.domainname', head[len('kernel.domainname = '):], 1), ('vm.swappiness', '1', 3)],
+         [(2, rest, NOT_ASSIGNMENT)]), 'systemd_rhel7')
+
+
+def test_vertical_tab_kept_by_systemd_is_rejected_by_the_kernel():
+    (procps,), dummy = parse_conf('vm.swappiness = 10\x0b\n', SRC, 'procps')
+    (systemd,), dummy = parse_conf('vm.swappiness = 10\x0b\n', SRC, 'systemd')
+    assert write('vm.swappiness', '60', procps.value).state == 'accepted'
+    assert write('vm.swappiness', '60', systemd.value).state == 'rejected'
+
+
+def test_problem_text_is_for_people():
+    # The text of a problem line is shown as UTF-8 where the bytes are UTF-8.
+    dummy, (problem,) = parse_conf('caf\xc3\xa9 au lait\n', SRC, 'systemd')
+    assert problem == P(1, 'caf\xe9 au lait', NOT_ASSIGNMENT)
+    assert display('caf\xc3\xa9') == 'caf\xe9'
+    assert display('caf\xe9') == 'caf\ufffd'
+
+
+# (raw key, procps path below /proc/sys/, its canonical key or None)
+SLASHDOT_CASES = [
+    ('net.ipv4.tcp_sack', 'net/ipv4/tcp_sack', 'net.ipv4.tcp_sack'),
+    ('net/ipv4/tcp_sack', 'net/ipv4/tcp_sack', 'net.ipv4.tcp_sack'),
+    ('net.ipv4.conf.eth0/100.rp_filter', 'net/ipv4/conf/eth0.100/rp_filter', 'net.ipv4.conf.eth0/100.rp_filter'),
+    ('net/ipv4/conf/eth0.100/rp_filter', 'net/ipv4/conf/eth0.100/rp_filter', 'net.ipv4.conf.eth0/100.rp_filter'),
+    ('.net.ipv4.tcp_sack', '/net/ipv4/tcp_sack', 'net.ipv4.tcp_sack'),
+    ('net..ipv4.tcp_sack', 'net//ipv4/tcp_sack', 'net.ipv4.tcp_sack'),
+    ('net.ipv4.tcp_sack.', 'net/ipv4/tcp_sack/', None),
+    ('kernel', 'kernel', 'kernel'),
+    ('net/./ipv4/tcp_sack', 'net/./ipv4/tcp_sack', 'net.ipv4.tcp_sack'),
+    ('net/ipv4/../core/somaxconn', 'net/ipv4/../core/somaxconn', 'net.core.somaxconn'),
+    ('net/../../../etc/passwd', 'net/../../../etc/passwd', None),
+    ('../x.y', '//.x/y', '/x.y'),  # a component named ".x"
+]
+
+
+@pytest.mark.parametrize('raw, path, key', SLASHDOT_CASES, ids=[case[0] for case in SLASHDOT_CASES])
+def test_procps_paths(raw, path, key):
+    assert slashdot(raw) == path
+    assert procps_key('/proc/sys/' + path) == key
+
+
+# (raw key, systemd normalised key, canonical key or None, systemd 239's key)
+NORMALIZE_CASES = [
+    ('net.ipv4.tcp_sack', 'net/ipv4/tcp_sack', 'net.ipv4.tcp_sack', 'net/ipv4/tcp_sack'),
+    ('/net/ipv4/tcp_sack', 'net/ipv4/tcp_sack', 'net.ipv4.tcp_sack', '/net/ipv4/tcp_sack'),
+    ('.net.ipv4.tcp_sack', 'net/ipv4/tcp_sack', 'net.ipv4.tcp_sack', '/net/ipv4/tcp_sack'),
+    ('net..core.somaxconn', 'net/core/somaxconn', 'net.core.somaxconn', 'net/core/somaxconn'),
+    ('net.ipv4.tcp_sack.', 'net/ipv4/tcp_sack', 'net.ipv4.tcp_sack', 'net/ipv4/tcp_sack'),
+    ('net/./ipv4/tcp_sack', 'net/ipv4/tcp_sack', 'net.ipv4.tcp_sack', 'net/./ipv4/tcp_sack'),
+    ('net/../x', 'net/../x', None, 'net/../x'),
+    ('net.ipv4.conf.eth0/100.rp_filter', 'net/ipv4/conf/eth0.100/rp_filter', 'net.ipv4.conf.eth0/100.rp_filter',
+     'net/ipv4/conf/eth0.100/rp_filter'),
+    ('', '', None, ''),
+]
+
+
+@pytest.mark.parametrize('raw, normalised, key, old', NORMALIZE_CASES, ids=[case[0] or 'empty' for case in NORMALIZE_CASES])
+def test_systemd_keys(raw, normalised, key, old):
+    assert systemd_normalize(raw) == normalised
+    assert systemd_key(normalised) == key
+    assert systemd_normalize(raw, simplify=False) == old
+
+
+def test_line_numbers_and_sources_of_every_applier():
+    text = '# x\n\nvm.swappiness = 1\n\n\nkernel.pid_max = 2\n'
+    for applier in APPLIERS:
+        assignments, problems = parse_conf(text, '/run/sysctl.d/a.conf', applier)
+        assert [(item.key, item.line, item.source) for item in assignments] == [
+            ('vm.swappiness', 3, '/run/sysctl.d/a.conf'), ('kernel.pid_max', 6, '/run/sysctl.d/a.conf')]
+        assert problems == []
