@@ -76,12 +76,15 @@ def boot_reason(entry):
     return None
 
 
-def audit(expectations, baselines, live_values, predictions):
+def audit(expectations, baselines, live_values, predictions, unreadable=None):
     """Return ``(results, summary)``.
 
     ``live_values`` maps each key to its kernel value (None: missing);
-    ``predictions`` maps each key to its _predict.combine prediction.
+    ``predictions`` maps each key to its _predict.combine prediction;
+    ``unreadable`` maps each key that exists but cannot be read to why: its
+    status is ``unreadable``, with that text in ``error``.
     """
+    unreadable = unreadable or {}
     results = {}
     summary = dict((status, 0) for status in STATUSES)
     summary['at_baseline'] = 0
@@ -113,6 +116,9 @@ def audit(expectations, baselines, live_values, predictions):
         if entry['blocked']:
             undecided = None  # nothing applies at all: boot_drift, with that reason
         status = key_status(expectation, live, predicted['boot'], predicted['reload'], undecided)
+        if key in unreadable:
+            status = 'unreadable'
+            entry['error'] = unreadable[key]
         entry['status'] = status
         results[key] = entry
         summary[status] += 1
@@ -144,6 +150,10 @@ def drift_lines(results, baseline_name=None):
     lines = []
     for key, entry in sorted(results.items()):
         if entry['status'] == 'ok':
+            continue
+        if entry['status'] == 'unreadable':
+            lines.append('%s cannot be read, expected %s: unreadable (%s)'
+                         % (key, describe_text(entry['expected']), entry.get('error')))
             continue
         live = 'absent' if entry['live'] is None else entry['live']
         line = '%s is %s, expected %s: %s' % (key, live, describe_text(entry['expected']), entry['status'])

@@ -17,7 +17,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
     InvalidValueError,
 )
 
-STATUSES = ('ok', 'drift', 'boot_drift', 'undecided', 'missing')
+STATUSES = ('ok', 'drift', 'boot_drift', 'undecided', 'unreadable', 'missing')
 _FORBIDDEN = ('\n', '\r', '\x00')
 # An integer the kernel parses in another base than people read it (its parser
 # works like strtoul with base 0): hex 0x10, or a leading 0 (octal) as in 010.

@@ -32,6 +32,15 @@ class UnknownKeyError(SysctlError):
         self.suggestions = list(suggestions or [])
 
 
+class UnreadableKeyError(SysctlError):
+    """A key that exists but cannot be read (a write-only key such as net.ipv4.route.flush)."""
+
+    def __init__(self, message, key=None, reason=None):
+        super(UnreadableKeyError, self).__init__(message)
+        self.key = key
+        self.reason = reason
+
+
 class KernelRejectedError(SysctlError):
     """The kernel refused a write (EINVAL, EPERM, EROFS...)."""
 

@@ -23,7 +23,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._boot import write_sequence
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import Problem, parse_conf
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError, UnreadableKeyError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import (
     PROC_SYS,
     glob_component_regex,
@@ -83,8 +83,9 @@ def read_conf(path):
 def read_live(key, root=PROC_SYS):
     """Return the kernel's value of a key (trailing newline removed), or None when the key does not exist.
 
-    Raises SysctlError naming the key when it exists but cannot be read
-    (a write-only key such as ``vm.drop_caches``).
+    Raises UnreadableKeyError (a SysctlError) naming the key when it exists
+    but cannot be read (a write-only key such as ``net.ipv4.route.flush``, or
+    one the kernel refuses to print such as an unset ``stable_secret``).
     """
     path = proc_path(key, root)
     try:
@@ -94,7 +95,8 @@ def read_live(key, root=PROC_SYS):
             return None
         if exc.errno == errno.EISDIR:
             raise SysctlError('%s is a directory of keys, not a key' % key)
-        raise SysctlError('cannot read %s from %s: %s' % (key, path, exc.strerror or exc))
+        reason = exc.strerror or str(exc)
+        raise UnreadableKeyError('cannot read %s from %s: %s' % (key, path, reason), key=key, reason=reason)
 
 
 def _live_or_none(key, root=PROC_SYS):

@@ -1,12 +1,17 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 kerneltune.sysctl contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Write live values to /proc/sys, all or nothing; know what a container may write."""
+"""Live values: read them for many keys, write them all or nothing; know what a container may write."""
 
 import difflib
 import os
 
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import KernelRejectedError, UnknownKeyError
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
+    KernelRejectedError,
+    UnknownKeyError,
+    UnreadableKeyError,
+)
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import read_live
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import PROC_SYS, join_key, proc_path
 
 # Keys under these trees belong to the network namespace; everything else
@@ -28,6 +33,23 @@ def in_container(root='/'):
             return any(item.startswith(b'container=') for item in handle.read().split(b'\0'))
     except (IOError, OSError):
         return False
+
+
+def read_values(keys, root=PROC_SYS):
+    """Return ``(values, unreadable)`` for ``keys``, each read with _host.read_live.
+
+    ``values`` maps every key to its value (None: missing or unreadable);
+    ``unreadable`` maps each key that exists but cannot be read (a write-only
+    key such as ``net.ipv4.route.flush``) to its UnreadableKeyError. Other
+    errors (a directory, a malformed key) are raised.
+    """
+    values, unreadable = {}, {}
+    for key in keys:
+        try:
+            values[key] = read_live(key, root)
+        except UnreadableKeyError as exc:
+            values[key], unreadable[key] = None, exc
+    return values, unreadable
 
 
 def write_live(key, value, root=PROC_SYS):

@@ -72,7 +72,8 @@ options:
     default: {}
   fail_on_drift:
     description:
-      - Fail the task when any key's status is not C(ok). The results are returned either way.
+      - Fail the task when any key's status is not C(ok) (V(unreadable) counts as not ok). The results are returned
+        either way.
     type: bool
     default: false
   pressure:
@@ -147,8 +148,9 @@ sysctl:
       when the live value does but the next boot or the next C(sysctl --system) would change it, or nothing
       persists it (a C(sysctl -w) by hand that a reboot undoes), RV(sysctl.key.reason) says which;
       V(undecided) when the live value meets it but what the next boot leaves cannot be predicted (the reason is
-      in RV(sysctl.key.undecided)); V(missing) when the key does not exist on this kernel or in this network
-      namespace.
+      in RV(sysctl.key.undecided)); V(unreadable) when the key exists but cannot be read (a write-only key such
+      as C(net.ipv4.route.flush)), the reason is in RV(sysctl.key.error) and the other keys are audited as usual;
+      V(missing) when the key does not exist on this kernel or in this network namespace.
   returned: always
   type: dict
   contains:
@@ -157,7 +159,8 @@ sysctl:
       type: dict
       contains:
         live:
-          description: The value in C(/proc/sys) now, as the kernel prints it; null when the key is missing.
+          description:
+            - The value in C(/proc/sys) now, as the kernel prints it; null when the key is missing or unreadable.
           type: str
           sample: "5000"
         boot:
@@ -219,9 +222,14 @@ sysctl:
           type: bool
           sample: true
         status:
-          description: One of V(ok), V(drift), V(boot_drift), V(undecided), V(missing).
+          description: One of V(ok), V(drift), V(boot_drift), V(undecided), V(unreadable), V(missing).
           type: str
           sample: drift
+        error:
+          description: Why the key cannot be read (only for status V(unreadable)).
+          type: str
+          returned: when the status is V(unreadable)
+          sample: "cannot read net.ipv4.route.flush from /proc/sys/net/ipv4/route/flush: Permission denied"
   sample:
     net.ipv4.tcp_max_tw_buckets:
       live: "5000"
@@ -242,7 +250,7 @@ summary:
   description: Number of keys per status, and how many are still at their baseline.
   returned: always
   type: dict
-  sample: {ok: 3, drift: 2, boot_drift: 1, undecided: 0, missing: 0, at_baseline: 2}
+  sample: {ok: 3, drift: 2, boot_drift: 1, undecided: 0, unreadable: 0, missing: 0, at_baseline: 2}
 boot_applier:
   description: The boot applier modelled, detected or given in O(boot_applier).
   returned: always
@@ -320,6 +328,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
     read_live,
     read_or_empty,
 )
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import read_values
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._pressure import PRESSURE_KEYS, pressure
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import baseline_profile_names, profile_names
 
@@ -348,10 +357,11 @@ def main():
         applier = module.params['boot_applier']
         if applier == 'auto':
             applier = host_applier()
-        live = dict((key, read_live(key)) for key in expectations)
+        live, unreadable = read_values(expectations)  # an unreadable key is reported on it; the others audited
         check_bounds(expectations, live)
         files, problems, predictions = predict_host(applier, sorted(expectations), live, params['kernel_check'])
-        results, summary = audit(expectations, baselines, live, predictions)
+        results, summary = audit(expectations, baselines, live, predictions,
+                                 dict((key, str(exc)) for key, exc in unreadable.items()))
     except SysctlError as exc:
         module.fail_json(msg=str(exc))
 

@@ -13,6 +13,9 @@ description:
     that were unreachable or failed, and writes C(report.json), C(report.csv) and a self-contained C(report.html)
     into O(dest) on the controller.
   - Hosts are ordered worst first, those that overflowed or sit near a TIME_WAIT or backlog limit leading.
+  - Every status of M(kerneltune.sysctl.audit) is counted and coloured, V(unreadable) included. C(report.csv) has
+    the columns C(host), C(key), C(live), C(boot), C(boot_source), C(expected), C(baseline), C(at_baseline),
+    C(status), C(pressure) and C(error) (why an V(unreadable) key could not be read).
   - An action plugin. Run it once (C(run_once)), on the controller; it never touches the hosts.
 author:
   - kerneltune.sysctl contributors (@kerneltune)

@@ -15,8 +15,8 @@ description:
   - For C(min)/C(max) settings the host gets its current value when it already satisfies the bound, else the
     bound, so a host that already has more is never lowered. Bounds apply only to keys holding one integer; on a
     multi-value key (C(net.ipv4.tcp_rmem)) the module fails before changing anything.
-  - All or nothing. Every key is checked to exist before anything changes (unknown keys fail with close
-    matches suggested). Live values are written first; if the kernel rejects one, it and those already written are
+  - All or nothing. Every key is checked to exist and be readable before anything changes (unknown keys fail with
+    close matches suggested; a write-only key such as C(net.ipv4.route.flush) fails, naming it). Live values are written first; if the kernel rejects one, it and those already written are
     restored (the kernel may have taken the first integers of a multi-value key before rejecting the rest), no
     file is touched, and the error names the key and the kernel's reason.
   - Files are handled as bytes and replaced atomically; the drop-in is parsed back before it replaces the old one.
@@ -205,10 +205,10 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import KernelRejectedError, SysctlError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._files import Transaction, backup, to_bytes, to_text
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
-    conf_files, host_applier, predict_host, read_assignments, read_live,
+    conf_files, host_applier, predict_host, read_assignments,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import (
-    apply_all, in_container, is_namespaced, unknown_key_error,
+    apply_all, in_container, is_namespaced, read_values, unknown_key_error,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import (
     baseline_profile_names, profile_reasons, target_profile_names,
@@ -226,10 +226,12 @@ EDITABLE_ROOT = '/etc/'
 
 def _audit_now(expectations, baselines, applier, kernel_check, texts=None, live=None):
     """Read the host (afresh unless given) and audit it (the logic of kerneltune.sysctl.audit)."""
+    unreadable = {}
     if live is None:
-        live = dict((key, read_live(key)) for key in expectations)
+        live, unreadable = read_values(expectations)
     dummy, dummy2, predictions = predict_host(applier, sorted(expectations), live, kernel_check, texts)
-    results, summary = audit(expectations, baselines, live, predictions)
+    results, summary = audit(expectations, baselines, live, predictions,
+                             dict((key, str(exc)) for key, exc in unreadable.items()))
     return dict(sysctl=results, summary=summary)
 
 
@@ -253,7 +255,10 @@ def _plan(module, params):
         raise SysctlError('nothing to tune: settings is empty and no profile was given')
     path = params['path']
     current = check_path(path)
-    live = dict((key, read_live(key)) for key in expectations)
+    live, unreadable = read_values(expectations)
+    if unreadable:
+        raise SysctlError('keys that exist but cannot be read cannot be tuned (each is read back to verify it): %s'
+                          % ', '.join('%s (%s)' % (key, unreadable[key].reason) for key in sorted(unreadable)))
     missing = sorted(key for key, value in live.items() if value is None)
     if missing and params['missing'] == 'fail':
         raise unknown_key_error(missing[0]) if len(missing) == 1 else SysctlError(

@@ -11,11 +11,18 @@ import csv
 import json
 from collections import Counter
 
-STATUS_ORDER = ('drift', 'boot_drift', 'missing', 'ok')
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import STATUSES
+
+# The statuses of _compare.STATUSES, worst first; one SEVERITY does not place yet, or a status the report
+# does not know, ranks with the worst.
+SEVERITY = ('drift', 'boot_drift', 'undecided', 'unreadable', 'missing', 'ok')
+STATUS_ORDER = tuple(sorted(STATUSES, key=lambda status: SEVERITY.index(status) if status in SEVERITY else -1))
+NOT_OK = tuple(status for status in STATUS_ORDER if status != 'ok')
 STATUS_RANK = dict((status, rank) for rank, status in enumerate(STATUS_ORDER))
-# "pressure": the verdict of the counters this key governs (tcp_max_tw_buckets, tcp_max_syn_backlog, somaxconn).
+# "pressure": the verdict of the counters this key governs (tcp_max_tw_buckets, tcp_max_syn_backlog, somaxconn);
+# "error": why the key cannot be read (status unreadable).
 CSV_FIELDS = ('host', 'key', 'live', 'boot', 'boot_source', 'expected', 'baseline', 'at_baseline', 'status',
-              'pressure')
+              'pressure', 'error')
 PRESSURE_RANK = {'overflowed': 0, 'near_limit': 1}  # anything else (ok, no data) ranks after
 
 
@@ -74,10 +81,11 @@ def build_report(results, unreachable, failed, profile, baseline_profile, genera
                 counts['at_baseline'] += 1
     worst = []
     for key, c in key_counts.items():
-        not_ok = c['drift'] + c['boot_drift'] + c['missing']
+        not_ok = sum(count for status, count in c.items() if status not in ('ok', 'at_baseline'))
         if not_ok:
-            worst.append(dict(key=key, not_ok=not_ok, drift=c['drift'], boot_drift=c['boot_drift'],
-                              missing=c['missing'], at_baseline=c['at_baseline']))
+            item = dict(key=key, not_ok=not_ok, at_baseline=c['at_baseline'])
+            item.update((status, c[status]) for status in NOT_OK)
+            worst.append(item)
     worst = sorted(worst, key=lambda item: (-item['not_ok'], item['key']))[:worst_keys]
     summary = dict(
         hosts_total=len(results) + len(unreachable) + len(failed),
@@ -115,10 +123,11 @@ def csv_rows(report):
         result = report['hosts'][host]
         verdicts = (result.get('pressure') or {}).get('verdict') or {}
         for key, entry in sorted(result.get('sysctl', {}).items()):
-            yield [host, key] + [_cell(entry.get(field)) for field in CSV_FIELDS[2:-1]] + [verdicts.get(key, '')]
+            yield ([host, key] + [_cell(entry.get(field)) for field in CSV_FIELDS[2:-2]]
+                   + [verdicts.get(key, ''), _cell(entry.get('error'))])
     for kind in ('unreachable', 'failed'):
         for host, reason in report[kind].items():
-            yield [host, '', '', '', _short(reason), '', '', '', kind, '']
+            yield [host, '', '', '', _short(reason), '', '', '', kind, '', '']
 
 
 def write_csv(report, path):

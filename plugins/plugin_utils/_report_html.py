@@ -13,10 +13,20 @@ import html
 import json
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import describe_text
-from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import STATUS_ORDER, host_pressure, stuck_at_baseline
+from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import (
+    NOT_OK,
+    STATUS_ORDER,
+    host_pressure,
+    stuck_at_baseline,
+)
 
-COLOURS = {'ok': '#1e8e3e', 'drift': '#d93025', 'boot_drift': '#f9ab00', 'missing': '#9aa0a6'}
+# Background of each status (every one of _compare.STATUSES); TEXT_ON: the text colour on it.
+COLOURS = {'ok': '#1e8e3e', 'drift': '#d93025', 'boot_drift': '#f9ab00', 'undecided': '#4285f4',
+           'unreadable': '#9334e6', 'missing': '#9aa0a6'}
+TEXT_ON = {'boot_drift': '#202124', 'missing': '#202124'}
 STATUS_CLASS = dict((status, 'st-' + status) for status in STATUS_ORDER)
+STATUS_CSS = ''.join('.st-%s{background:%s;color:%s}' % (status, COLOURS.get(status, '#fff'), TEXT_ON.get(
+    status, '#fff' if status in COLOURS else '#202124')) for status in STATUS_ORDER)
 PRESSURE_CLASS = {'overflowed': 'pr-over', 'near_limit': 'pr-near', 'ok': 'pr-ok'}
 TITLE_FIELDS = ('live', 'boot', 'boot_source', 'expected', 'baseline', 'at_baseline', 'status')
 PRESSURE_FIELDS = ('time_wait', 'tw_buckets', 'tw_usage', 'tw_overflows', 'listen_overflows', 'listen_drops',
@@ -47,8 +57,7 @@ white-space:normal;overflow-wrap:anywhere;min-width:5em;max-width:7em;text-align
 font-weight:600}
 .grid .p{position:sticky;left:16em;z-index:1;background:#f8f9fa;width:12.5em;min-width:12.5em;max-width:12.5em}
 .grid thead .h,.grid thead .p{z-index:3;background:#e8eaed}.grid .h,.grid .p{box-sizing:border-box}
-.st-ok{background:#1e8e3e;color:#fff}.st-drift{background:#d93025;color:#fff}
-.st-boot_drift{background:#f9ab00;color:#202124}.st-missing{background:#9aa0a6;color:#202124}
+%(status_css)s
 .st-unknown{background:#fff;color:#202124;outline:1px dashed #5f6368}.na{background:#fafafa;color:#bdc1c6}
 .bl{font-style:italic;background-image:linear-gradient(135deg,#202124 6px,transparent 6px)}
 .pr-over{background:#a50e0e!important;color:#fff}.pr-near{background:#fde293!important;color:#202124}
@@ -56,7 +65,7 @@ font-weight:600}
 tr.gone td{background:#e8eaed;color:#80868b}tr.gone td.h{text-decoration:line-through}
 .grid tbody tr:hover td{filter:brightness(.92)}
 ul.reasons{margin:4px 0;padding-left:20px}ul.reasons li{word-break:break-word}
-"""
+""" % dict(status_css=STATUS_CSS)
 
 JS = """
 (function () {
@@ -122,7 +131,7 @@ def _summary(report):
            '</div>']
     worst = s.get('worst_keys') or []
     if worst:
-        cols = ('not_ok', 'drift', 'boot_drift', 'missing', 'at_baseline')
+        cols = ('not_ok',) + NOT_OK + ('at_baseline',)
         out.append('<h2>Keys drifting most</h2><table class="wk"><tr><th>key</th>%s</tr>' %
                    ''.join('<th>%s</th>' % _e(c if c != 'at_baseline' else 'at ' + baseline) for c in cols))
         for item in worst:
@@ -146,6 +155,8 @@ def _cell(entry):
     live = entry.get('live')
     title = '\n'.join('%s: %s' % (f, describe_text(entry.get(f)) if f == 'expected' else _text(entry.get(f)))
                       for f in TITLE_FIELDS)
+    if entry.get('error'):
+        title += '\nerror: %s' % _text(entry['error'])
     return '<td class="%s" title="%s">%s</td>' % (classes, _e(title), _e('-' if live is None else _text(live)))
 
 

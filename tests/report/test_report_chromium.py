@@ -34,7 +34,7 @@ KEYS = ('net.core.somaxconn', 'net.ipv4.tcp_fin_timeout', 'net.ipv4.tcp_max_syn_
 STATUSES = {  # host -> status of every key
     'web-drift.example': ['drift'] * 5,
     'web-ok.example': ['ok'] * 5,
-    'api-boot.example': ['boot_drift', 'ok', 'boot_drift', 'ok', 'missing'],
+    'api-boot.example': ['boot_drift', 'ok', 'boot_drift', 'unreadable', 'missing'],
 }
 UNREACHABLE = 'gone-<b>lb</b>.example'
 
@@ -42,7 +42,7 @@ UNREACHABLE = 'gone-<b>lb</b>.example'
 PROBE = """<script>
 (function () {
   var out = {colours: {}, cells: {}};
-  ['st-ok', 'st-drift', 'st-boot_drift', 'st-missing'].forEach(function (name) {
+  ['st-ok', 'st-drift', 'st-boot_drift', 'st-unreadable', 'st-missing'].forEach(function (name) {
     var td = document.querySelector('#grid tbody td.' + name);
     if (!td) { return; }
     var r = td.getBoundingClientRect();
@@ -79,7 +79,7 @@ def run_chromium(binary, args, tmp):
 
 
 def entry(status, key):
-    live = {'drift': '1024', 'ok': '262144', 'boot_drift': '262144', 'missing': None}[status]
+    live = {'drift': '1024', 'ok': '262144', 'boot_drift': '262144', 'unreadable': None, 'missing': None}[status]
     return dict(live=live, boot='1024' if status != 'ok' else live, boot_source='/etc/sysctl.conf:9',
                 expected={'min': 8192}, baseline='1024', at_baseline=None if live is None else live == '1024',
                 status=status)
@@ -171,7 +171,7 @@ def test_screenshot_is_a_real_page(rendered, image):
     assert len(set(pixel for row in rows[::4] for pixel in row[::4])) > 20  # not blank
 
 
-@pytest.mark.parametrize('status', ['drift', 'ok', 'boot_drift', 'missing'])
+@pytest.mark.parametrize('status', ['drift', 'ok', 'boot_drift', 'unreadable', 'missing'])
 def test_status_colours_are_painted(image, status):
     dummy, dummy, rows = image
     target = rgb(COLOURS[status])
@@ -179,7 +179,7 @@ def test_status_colours_are_painted(image, status):
     assert count > 500, (status, count)
 
 
-@pytest.mark.parametrize('status', ['drift', 'ok', 'boot_drift', 'missing'])
+@pytest.mark.parametrize('status', ['drift', 'ok', 'boot_drift', 'unreadable', 'missing'])
 def test_cells_painted_in_their_colour(rendered, image, status):
     """The first grid cell of each status, located by the browser, is mostly its colour in the screenshot."""
     probe = probe_of(rendered)

@@ -70,6 +70,9 @@ BAD_TUNE = [
      'write 16384'),
     ('min-on-multi-value-key', {'settings': {'net.core.somaxconn': 9000, 'net.ipv4.tcp_rmem': {'min': 8192}}},
      'min/max of net.ipv4.tcp_rmem apply only to keys holding one integer, but it holds 3 values (4096 131072 '),
+    ('write-only-key', {'settings': {'net.core.somaxconn': 9000, 'net.ipv4.route.flush': 1}},
+     'keys that exist but cannot be read cannot be tuned (each is read back to verify it): net.ipv4.route.flush '
+     '(Permission denied)'),
     ('one-of-empty-entry', {'settings': {'kernel.core_pattern': {'one_of': ['']}}},
      "one_of of kernel.core_pattern: entry 1 ('') is empty; every value must have at least one token"),
     ('kernel-rejects-mid-change', {'settings': {'net.core.somaxconn': 9000, 'net.ipv4.tcp_tw_reuse': 7}},
@@ -140,6 +143,25 @@ def test_audit_refuses_min_on_a_multi_value_key(host):
                                     'holds 3 values (4096 ')
     assert result['msg'].endswith('; expect an exact value (such as %r) or one_of' % ' '.join(
         _harness.read_sysctl(host, ['net.ipv4.tcp_wmem'])['net.ipv4.tcp_wmem'].split()))
+
+
+def test_audit_reports_a_write_only_key_and_audits_the_rest(host):
+    # net.ipv4.route.flush (mode 0200) is set by popular hardening files; it used to fail the whole host.
+    expect = {'net.ipv4.route.flush': 1, 'net.core.somaxconn': 4096}
+    before = fingerprint(host)
+    result = _harness.module(host, 'kerneltune.sysctl.audit', {'expect': expect})
+    flush = result['sysctl']['net.ipv4.route.flush']
+    assert flush['status'] == 'unreadable' and flush['live'] is None
+    assert flush['error'] == ('cannot read net.ipv4.route.flush from /proc/sys/net/ipv4/route/flush: '
+                              'Permission denied')
+    assert result['sysctl']['net.core.somaxconn']['live'] == '4096'
+    assert 'error' not in result['sysctl']['net.core.somaxconn']
+    assert result['summary']['unreadable'] == 1
+    failed = _harness.module(host, 'kerneltune.sysctl.audit', {'expect': expect, 'fail_on_drift': True},
+                             expect_failed=True)
+    assert 'net.ipv4.route.flush (unreadable)' in failed['msg']
+    assert failed['sysctl']['net.ipv4.route.flush']['status'] == 'unreadable'
+    assert fingerprint(host) == before
 
 
 def test_missing_skip_leaves_keys_only_some_kernels_have(host):

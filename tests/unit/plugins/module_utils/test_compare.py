@@ -29,7 +29,7 @@ RANGE = 'net.ipv4.ip_local_port_range'
 
 
 def test_statuses():
-    assert STATUSES == ('ok', 'drift', 'boot_drift', 'undecided', 'missing')
+    assert STATUSES == ('ok', 'drift', 'boot_drift', 'undecided', 'unreadable', 'missing')
 
 
 # (value, expected)

@@ -14,7 +14,11 @@ import pytest
 from ansible_collections.kerneltune.sysctl.plugins.module_utils import _host, _netns
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import APPLIERS, UnknownApplierError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import Assignment, Problem
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import InvalidKeyError, SysctlError
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
+    InvalidKeyError,
+    SysctlError,
+    UnreadableKeyError,
+)
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
     BLOCKS,
     conf_files,
@@ -85,18 +89,29 @@ def test_read_live_directory(proc_sys, key):
     assert str(exc.value) == '%s is a directory of keys, not a key' % key
 
 
-def test_read_live_unreadable(proc_sys, monkeypatch):
+# (errno of the open or read, the reason in the message): a write-only key (0200, even for root), an unset
+# net.ipv6.conf.*.stable_secret (EIO), a key a security module refuses (EPERM).
+UNREADABLE_CASES = [
+    (errno.EACCES, 'Permission denied'),
+    (errno.EIO, 'Input/output error'),
+    (errno.EPERM, 'Operation not permitted'),
+]
+
+
+@pytest.mark.parametrize('code, reason', UNREADABLE_CASES, ids=['write-only', 'kernel-refuses-read', 'denied'])
+def test_read_live_unreadable(proc_sys, monkeypatch, code, reason):
     path = os.path.join(proc_sys, 'vm', 'drop_caches')
 
     def refuse(name):
         assert name == path
-        raise PermissionError(errno.EACCES, 'Permission denied', name)
+        raise OSError(code, os.strerror(code), name)
 
     monkeypatch.setattr(_host, 'read_text', refuse)
-    with pytest.raises(SysctlError) as exc:
+    with pytest.raises(UnreadableKeyError) as exc:
         read_live('vm.drop_caches', proc_sys)
-    assert exc.type is SysctlError
-    assert str(exc.value) == 'cannot read vm.drop_caches from %s: Permission denied' % path
+    assert isinstance(exc.value, SysctlError)
+    assert str(exc.value) == 'cannot read vm.drop_caches from %s: %s' % (path, reason)
+    assert (exc.value.key, exc.value.reason) == ('vm.drop_caches', reason)
 
 
 @pytest.mark.parametrize('key, message', [

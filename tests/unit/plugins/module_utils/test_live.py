@@ -4,15 +4,18 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
 import pytest
 
+from ansible_collections.kerneltune.sysctl.plugins.module_utils import _host
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
     InvalidKeyError,
     KernelRejectedError,
     SysctlError,
     UnknownKeyError,
+    UnreadableKeyError,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import (
     NAMESPACED_PREFIXES,
@@ -20,6 +23,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import (
     apply_all,
     in_container,
     is_namespaced,
+    read_values,
     unknown_key_error,
     write_live,
 )
@@ -140,6 +144,58 @@ def test_in_container(tmp_path, files, expected):
 def test_in_container_root_with_trailing_slash(tmp_path):
     (tmp_path / '.dockerenv').write_bytes(b'')
     assert in_container(str(tmp_path) + '/') is True
+
+
+@pytest.fixture
+def write_only(proc_sys, monkeypatch):
+    """net.ipv4.route.flush (mode 0200: root too gets EACCES) and an unset stable_secret (EIO) in the tree."""
+    refused = {}
+    for relative, code in (('net/ipv4/route/flush', errno.EACCES), ('net/ipv6/conf/all/stable_secret', errno.EIO)):
+        path = os.path.join(proc_sys, relative)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'w') as handle:
+            handle.write('')
+        refused[path] = code
+    real_read = _host.read_text
+
+    def read_text(path):
+        if path in refused:
+            raise OSError(refused[path], os.strerror(refused[path]), path)
+        return real_read(path)
+
+    monkeypatch.setattr(_host, 'read_text', read_text)
+    return proc_sys
+
+
+# (keys, values, unreadable: key -> reason)
+READ_VALUES_CASES = [
+    ([SOMAXCONN, TW], {SOMAXCONN: '4096', TW: '5000'}, {}),
+    ([SOMAXCONN, 'net.ipv4.route.flush', TW],
+     {SOMAXCONN: '4096', 'net.ipv4.route.flush': None, TW: '5000'},
+     {'net.ipv4.route.flush': 'Permission denied'}),
+    (['net.ipv6.conf.all.stable_secret', 'net.ipv4.route.flush', 'net.netfilter.nf_conntrack_max'],
+     {'net.ipv6.conf.all.stable_secret': None, 'net.ipv4.route.flush': None, 'net.netfilter.nf_conntrack_max': None},
+     {'net.ipv6.conf.all.stable_secret': 'Input/output error', 'net.ipv4.route.flush': 'Permission denied'}),
+    ([], {}, {}),
+]
+READ_VALUES_IDS = ['readable', 'write-only-among-others', 'unreadable-and-missing', 'nothing']
+
+
+@pytest.mark.parametrize('keys, values, unreadable', READ_VALUES_CASES, ids=READ_VALUES_IDS)
+def test_read_values(write_only, keys, values, unreadable):
+    found, errors = read_values(keys, write_only)
+    assert found == values
+    assert dict((key, exc.reason) for key, exc in errors.items()) == unreadable
+    for key, exc in errors.items():
+        assert isinstance(exc, UnreadableKeyError) and exc.key == key
+        assert str(exc) == 'cannot read %s from %s: %s' % (key, os.path.join(write_only, *key.split('.')),
+                                                           unreadable[key])
+
+
+def test_read_values_raises_other_errors(proc_sys):
+    with pytest.raises(SysctlError) as exc:
+        read_values([SOMAXCONN, 'net.core'], proc_sys)
+    assert str(exc.value) == 'net.core is a directory of keys, not a key'
 
 
 # (key, value, path under the root, content written)

@@ -10,8 +10,10 @@ import tracemalloc
 
 import pytest
 
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import STATUSES
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import (
     CSV_FIELDS,
+    NOT_OK,
     STATUS_ORDER,
     build_report,
     csv_rows,
@@ -131,8 +133,10 @@ def test_summary_counts():
     s = rep['summary']
     assert rep['host_order'] == ['db1', 'ctr1', 'web1', 'web2']  # ctr1, web1: both drift, 2 keys not ok
     assert (s['hosts_total'], s['hosts_audited'], s['hosts_unreachable'], s['hosts_failed']) == (7, 4, 2, 1)
-    assert s['hosts_by_status'] == {'drift': 2, 'boot_drift': 1, 'missing': 0, 'ok': 1}
-    assert s['keys_by_status'] == {'drift': 3, 'boot_drift': 1, 'missing': 1, 'ok': 7}
+    assert s['hosts_by_status'] == {'drift': 2, 'boot_drift': 1, 'undecided': 0, 'unreadable': 0, 'missing': 0,
+                                    'ok': 1}
+    assert s['keys_by_status'] == {'drift': 3, 'boot_drift': 1, 'undecided': 0, 'unreadable': 0, 'missing': 1,
+                                   'ok': 7}
     assert sum(s['keys_by_status'].values()) == 12
     assert list(s['hosts_by_status']) == list(STATUS_ORDER)
     # only keys that are not ok and still at the baseline count (tcp_syncookies 1 is ok everywhere)
@@ -147,8 +151,8 @@ def test_summary_counts():
 
 def test_worst_keys():
     assert fleet()['summary']['worst_keys'] == [
-        dict(key=TW, not_ok=3, drift=1, boot_drift=1, missing=1, at_baseline=1),
-        dict(key=SYN, not_ok=2, drift=2, boot_drift=0, missing=0, at_baseline=1),
+        dict(key=TW, not_ok=3, drift=1, boot_drift=1, undecided=0, unreadable=0, missing=1, at_baseline=1),
+        dict(key=SYN, not_ok=2, drift=2, boot_drift=0, undecided=0, unreadable=0, missing=0, at_baseline=1),
     ]
 
 
@@ -170,7 +174,7 @@ def test_empty_fleet():
     rep = report({}, unreachable={'a': 'down'})
     assert rep['host_order'] == [] and rep['summary']['worst_keys'] == []
     assert rep['summary']['hosts_total'] == 1
-    assert list(csv_rows(rep)) == [['a', '', '', '', 'down', '', '', '', 'unreachable', '']]
+    assert list(csv_rows(rep)) == [['a', '', '', '', 'down', '', '', '', 'unreachable', '', '']]
     assert summary_lines(rep)[0] == 'hosts audited: 0 of 1 (unreachable: 1, failed: 0)'
 
 
@@ -196,13 +200,13 @@ def test_csv_rows_order():
     assert [row[:2] for row in rows] == [
         [host, key] for host in ('db1', 'ctr1', 'web1', 'web2')
         for key in (SYN, TW, 'net.ipv4.tcp_syncookies')] + [['lb1', ''], ['lb2', ''], ['batch', '']]
-    assert rows[-3:] == [['lb1', '', '', '', 'timed out', '', '', '', 'unreachable', ''],
-                         ['lb2', '', '', '', 'ssh: no route', '', '', '', 'unreachable', ''],
-                         ['batch', '', '', '', 'MODULE FAILURE', '', '', '', 'failed', '']]
-    assert rows[3] == ['ctr1', SYN, '4096', '4096', '/etc/sysctl.conf:1', '1', '', 'false', 'drift', '']
-    assert rows[7] == ['web1', TW, '5000', '5000', '/etc/sysctl.conf:1', '1', '', 'true', 'drift', '']
+    assert rows[-3:] == [['lb1', '', '', '', 'timed out', '', '', '', 'unreachable', '', ''],
+                         ['lb2', '', '', '', 'ssh: no route', '', '', '', 'unreachable', '', ''],
+                         ['batch', '', '', '', 'MODULE FAILURE', '', '', '', 'failed', '', '']]
+    assert rows[3] == ['ctr1', SYN, '4096', '4096', '/etc/sysctl.conf:1', '1', '', 'false', 'drift', '', '']
+    assert rows[7] == ['web1', TW, '5000', '5000', '/etc/sysctl.conf:1', '1', '', 'true', 'drift', '', '']
     # A host with pressure data: each governing key's row carries its verdict.
-    db1 = dict((row[1], row[-1]) for row in rows if row[0] == 'db1')
+    db1 = dict((row[1], row[CSV_FIELDS.index('pressure')]) for row in rows if row[0] == 'db1')
     assert db1 == dict((key, fleet()['hosts']['db1']['pressure']['verdict'].get(key, '')) for key in db1)
     assert 'overflowed' in db1.values() or 'near_limit' in db1.values()
 
@@ -224,9 +228,9 @@ def test_summary_lines():
     lines = summary_lines(fleet())
     assert lines[:4] == [
         'hosts audited: 4 of 7 (unreachable: 2, failed: 1)',
-        'hosts by worst status: drift 2, boot_drift 1, missing 0, ok 1',
+        'hosts by worst status: drift 2, boot_drift 1, undecided 0, unreadable 0, missing 0, ok 1',
         'hosts still at alibaba_cloud_default values: 1 (web1)',
-        'keys by status: drift 3, boot_drift 1, missing 1, ok 7',
+        'keys by status: drift 3, boot_drift 1, undecided 0, unreadable 0, missing 1, ok 7',
     ]
     assert 'hosts under TIME_WAIT/backlog pressure: 1 (db1)' in lines
     assert 'keys drifting most: %s (3 hosts), %s (2 hosts)' % (TW, SYN) in lines
@@ -293,3 +297,50 @@ def test_thousand_hosts_bounded_memory(tmp_path):
     assert sum(summary['keys_by_status'].values()) == HOSTS * KEYS
     assert len(summary['hosts_under_pressure']) == 50
     assert rep['host_order'][:50] == summary['hosts_under_pressure']
+
+
+def test_status_order_is_every_status_of_compare_worst_first():
+    assert sorted(STATUS_ORDER) == sorted(STATUSES)
+    assert STATUS_ORDER == ('drift', 'boot_drift', 'undecided', 'unreadable', 'missing', 'ok')
+    assert NOT_OK == STATUS_ORDER[:-1]
+
+
+FLUSH = 'net.ipv4.route.flush'
+FLUSH_ERROR = 'cannot read net.ipv4.route.flush from /proc/sys/net/ipv4/route/flush: Permission denied'
+
+
+def unreadable_fleet():
+    flush = entry('unreadable', None, None, error=FLUSH_ERROR, boot='1')
+    return report({
+        'hard1': dict(sysctl={TW: entry('ok', '262144'), FLUSH: flush}),
+        'hard2': dict(sysctl={TW: entry('missing', None), FLUSH: flush}),
+        'web1': dict(sysctl={TW: entry('boot_drift', '262144'), FLUSH: flush}),
+        'ok1': dict(sysctl={TW: entry('ok', '262144')}),
+    })
+
+
+def test_unreadable_keys_in_the_report():
+    rep = unreadable_fleet()
+    s = rep['summary']
+    assert rep['host_status'] == {'hard1': 'unreadable', 'hard2': 'unreadable', 'web1': 'boot_drift', 'ok1': 'ok'}
+    assert rep['host_order'] == ['web1', 'hard2', 'hard1', 'ok1']
+    assert s['hosts_by_status']['unreadable'] == 2
+    assert s['keys_by_status'] == {'drift': 0, 'boot_drift': 1, 'undecided': 0, 'unreadable': 3, 'missing': 1,
+                                   'ok': 2}
+    assert s['worst_keys'][0] == dict(key=FLUSH, not_ok=3, drift=0, boot_drift=0, undecided=0, unreadable=3,
+                                      missing=0, at_baseline=0)
+    assert 'keys by status: drift 0, boot_drift 1, undecided 0, unreadable 3, missing 1, ok 2' in summary_lines(rep)
+
+
+def test_unreadable_keys_in_the_csv():
+    rows = list(csv_rows(unreadable_fleet()))
+    flush = [row for row in rows if row[1] == FLUSH]
+    assert [row[0] for row in flush] == ['web1', 'hard2', 'hard1']
+    assert flush[0] == ['web1', FLUSH, '', '1', '/etc/sysctl.conf:1', '1', '', '', 'unreadable', '', FLUSH_ERROR]
+    assert all(row[CSV_FIELDS.index('error')] == '' for row in rows if row[1] != FLUSH)
+
+
+def test_a_status_the_report_does_not_know_ranks_with_the_worst():
+    rep = report({'a': result('ok', 'boot_drift'), 'b': result('ok', 'brand_new'), 'c': result('drift', 'drift')})
+    assert rep['host_order'] == ['c', 'b', 'a']
+    assert rep['host_status']['b'] == 'brand_new'

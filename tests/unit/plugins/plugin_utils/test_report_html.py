@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import STATUSES
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils import _report_html
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import build_report
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_html import COLOURS, render_html
@@ -126,6 +127,31 @@ def test_status_colours_in_css_and_legend(page, status, colour):
     assert '<span class="st-%s">%s</span>' % (status, status) in legend
 
 
+def test_every_status_has_a_colour_a_class_and_a_legend_entry(page):
+    assert sorted(COLOURS) == sorted(STATUSES)
+    legend = re.search(r'<div class="legend">.*?</div>', page).group(0)
+    for status in STATUSES:
+        assert '.st-%s{background:%s;' % (status, COLOURS[status]) in page
+        assert '<span class="st-%s">%s</span>' % (status, status) in legend
+
+
+FLUSH = 'net.ipv4.route.flush'
+FLUSH_ERROR = 'cannot read net.ipv4.route.flush from /proc/sys/net/ipv4/route/flush: Permission denied'
+
+
+def test_unreadable_cell():
+    flush = entry('unreadable', None, boot='1')
+    flush['error'] = FLUSH_ERROR
+    res = {'hard1': dict(sysctl={TW: entry('ok', '262144'), FLUSH: flush})}
+    text = render_html(make_report(res, {}, {}))
+    td = cell(text, 'hard1', 0)
+    assert re.match(r'<td class="st-unreadable"', td) and td.endswith('>-</td>')
+    title = html.unescape(re.search(r'title="([^"]*)"', td).group(1)).split('\n')
+    assert title[-2:] == ['status: unreadable', 'error: ' + FLUSH_ERROR]
+    assert 'error:' not in html.unescape(re.search(r'title="([^"]*)"', cell(text, 'hard1', 1)).group(1))
+    assert re.search(r'<tr data-host="hard1" class="row-unreadable">', text)
+
+
 def test_cell_title_has_every_field(page):
     title = html.unescape(re.search(r'title="([^"]*)"', cell(page, 'api1', 1)).group(1))
     assert title.split('\n') == ['live: 262144', 'boot: 5000', 'boot_source: /etc/sysctl.conf:3',
@@ -155,10 +181,11 @@ def test_summary(page):
     assert 'unreachable 1 lb1' in text and 'failed 1 batch1' in text
     assert 'hosts at alibaba_cloud_default values 1 web1' in text
     assert 'hosts under TIME_WAIT/backlog pressure 2 web1, web2' in text
-    assert 'hosts by worst status drift 1 boot_drift 1 missing 1 ok 1' in text
-    assert 'keys by status (host x key) drift 2 boot_drift 1 missing 1 ok 6' in text
-    assert 'Keys drifting most key not_ok drift boot_drift missing at alibaba_cloud_default' in text
-    assert '%s 3 1 1 1 1' % TW in text and '%s 1 1 0 0 1' % SYN in text
+    assert 'hosts by worst status drift 1 boot_drift 1 undecided 0 unreadable 0 missing 1 ok 1' in text
+    assert 'keys by status (host x key) drift 2 boot_drift 1 undecided 0 unreadable 0 missing 1 ok 6' in text
+    assert ('Keys drifting most key not_ok drift boot_drift undecided unreadable missing at alibaba_cloud_default'
+            in text)
+    assert '%s 3 1 1 0 0 1 1' % TW in text and '%s 1 1 0 0 0 0 1' % SYN in text
     assert 'profile high_connection' in text and 'generated 2026-01-15T09:30:00Z' in text
 
 
