@@ -16,9 +16,10 @@ description:
     bound, so a host that already has more is never lowered. Bounds apply only to keys holding one integer; on a
     multi-value key (C(net.ipv4.tcp_rmem)) the module fails before changing anything.
   - All or nothing. Every key is checked to exist and be readable before anything changes (unknown keys fail with
-    close matches suggested; a write-only key such as C(net.ipv4.route.flush) fails, naming it). Live values are written first; if the kernel rejects one, it and those already written are
-    restored (the kernel may have taken the first integers of a multi-value key before rejecting the rest), no
-    file is touched, and the error names the key and the kernel's reason.
+    close matches suggested; a write-only key such as C(net.ipv4.route.flush) fails, naming it). Live values are
+    written first; if the kernel rejects one, it and those already written are restored (the kernel may have
+    taken the first integers of a multi-value key before rejecting the rest), no file is touched, and the error
+    names the key and the kernel's reason.
   - Files are handled as bytes and replaced atomically; the drop-in is parsed back before it replaces the old one.
     If writing any file fails, every file already replaced and every live value already written is restored.
     Lines of other files are only commented out, one by one, after a backup, and only in files under C(/etc)
