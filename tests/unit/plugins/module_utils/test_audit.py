@@ -90,7 +90,7 @@ CONF = '/etc/sysctl.conf'
 VENDOR = '/usr/lib/sysctl.d/50-default.conf'
 TW = 'net.ipv4.tcp_max_tw_buckets'
 NOT_AN_INTEGER = 'not an integer as the kernel reads it'
-SUMMARY = {'ok': 0, 'drift': 0, 'boot_drift': 0, 'undecided': 0, 'missing': 0, 'at_baseline': 0}
+SUMMARY = {'ok': 0, 'drift': 0, 'boot_drift': 0, 'undecided': 0, 'unreadable': 0, 'missing': 0, 'at_baseline': 0}
 
 
 def _summary(**counts):
