@@ -57,23 +57,28 @@ def _c_rstrip(text):
     return text[:end]
 
 
-def procps_lines(text):
-    """Yield ``(number, line)``: only "\\n" ends a line; a NUL ends its text; lines under 2 bytes skipped."""
-    pieces = text.split('\n')
-    last = len(pieces) - 1
-    for index, piece in enumerate(pieces):
-        length = len(piece) + (0 if index == last else 1)
-        if length < 2:
-            continue
-        yield index + 1, piece.split('\x00', 1)[0]
+def _procps_spans(text):
+    """Yield ``(number, start, end)`` of every line: only "\\n" ends one."""
+    start = 0
+    number = 0
+    while start <= len(text):
+        stop = text.find('\n', start)
+        number += 1
+        if stop == -1:
+            if start < len(text):
+                yield number, start, len(text)
+            return
+        yield number, start, stop
+        start = stop + 1
 
 
-def systemd_lines(text, line_max=None, split=False):
-    """Yield ``(number, line, too_long)`` as systemd's read_line() cuts them.
+def _systemd_spans(text, line_max=None, split=False):
+    """Yield ``(number, start, end, too_long)`` of the lines systemd's read_line() cuts.
 
-    With ``split`` (fgets of systemd 219) a longer line is cut into pieces;
-    otherwise a line of ``line_max`` bytes or more is yielded once with
-    ``too_long`` set, and nothing after it.
+    "\\n", "\\r", NUL and their pairs (each at most once, NUL last) end a
+    line. With ``split`` (fgets of systemd 219) a line longer than
+    ``line_max`` is cut into pieces; otherwise a line of ``line_max`` bytes
+    or more is yielded with ``too_long`` set, and nothing after it.
     """
     pos = 0
     number = 0
@@ -81,23 +86,45 @@ def systemd_lines(text, line_max=None, split=False):
     while pos < end:
         match = _EOL.search(text, pos)
         stop = match.start() if match else end
-        line = text[pos:stop]
+        start = pos
         pos = stop
         seen = 0
         while pos < end and text[pos] in _EOL_BIT and not seen & 1 and not seen & _EOL_BIT[text[pos]]:
             seen |= _EOL_BIT[text[pos]]
             pos += 1
-        if line_max is not None and len(line) >= line_max:
+        if line_max is not None and stop - start >= line_max:
             if not split:
-                number += 1
-                yield number, line, True
+                yield number + 1, start, stop, True
                 return
-            while len(line) > line_max:
+            while stop - start > line_max:
                 number += 1
-                yield number, line[:line_max], False
-                line = line[line_max:]
+                yield number, start, start + line_max, False
+                start += line_max
         number += 1
-        yield number, line, False
+        yield number, start, stop, False
+
+
+def line_spans(text, applier):
+    """``{number: (start, end)}``: where each line the applier numbers lies in ``text``."""
+    kind = traits(applier)
+    if kind.grammar == 'procps':
+        return dict((number, (start, stop)) for number, start, stop in _procps_spans(text))
+    return dict((number, (start, stop))
+                for number, start, stop, dummy in _systemd_spans(text, kind.line_max, kind.line_split))
+
+
+def procps_lines(text):
+    """Yield ``(number, line)``: only "\\n" ends a line; a NUL ends its text; lines under 2 bytes skipped."""
+    for number, start, stop in _procps_spans(text):
+        length = stop - start + (1 if stop < len(text) else 0)
+        if length >= 2:
+            yield number, text[start:stop].split('\x00', 1)[0]
+
+
+def systemd_lines(text, line_max=None, split=False):
+    """Yield ``(number, line, too_long)`` as systemd's read_line() cuts them (see _systemd_spans)."""
+    for number, start, stop, too_long in _systemd_spans(text, line_max, split):
+        yield number, text[start:stop], too_long
 
 
 def slashdot(key):

@@ -22,7 +22,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import
     reads_sysctl_conf_last,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._boot import write_sequence
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import Problem, parse_conf
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import GLOB_CHARS, Problem, parse_conf
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError, UnreadableKeyError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import (
     PROC_SYS,
@@ -151,27 +151,43 @@ def read_assignments(files, applier, texts=None):
 
 
 def expand(pattern, root=PROC_SYS):
-    """The sorted ``(path, key)`` of writable keys under ``root`` a slash-separated glob matches."""
-    level = ['']
-    for component in [part for part in pattern.split('/') if part]:
-        regex = glob_component_regex(component)
+    """The sorted ``(path, key)`` of writable keys under ``root`` a slash-separated glob matches.
+
+    ``path`` is relative to ``root`` and spelled as glob(3) prints it: the
+    pattern's literal parts as written (doubled slashes included), each
+    wildcard component replaced by the name it matched. procps compares
+    these strings with the paths of its explicit lines.
+    """
+    level = [([], [])]  # (components as printed, real components) so far
+    for component in pattern.split('/'):
         following = []
-        for prefix in level:
-            directory = os.path.join(root, prefix) if prefix else root
+        for printed, parts in level:
+            if component in ('', '.') or not GLOB_CHARS.search(component):
+                real = parts if component in ('', '.') else parts + [component]
+                following.append((printed + [component], real))
+                continue
+            regex = glob_component_regex(component)
             try:
-                names = os.listdir(directory)
+                names = os.listdir(os.path.join(root, *parts))
             except (IOError, OSError):
                 continue
             for name in names:
                 if (name.startswith('.') and not component.startswith('.')) or not regex.match(name):
                     continue
-                following.append(prefix + '/' + name if prefix else name)
+                following.append((printed + [name], parts + [name]))
         level = following
-    return [(path, join_key(path.split('/'))) for path in sorted(level) if writable(join_key(path.split('/')), root)]
+    found = []
+    for printed, parts in level:
+        key = join_key(parts) if parts else None
+        if key and writable(key, root):
+            found.append(('/'.join(printed), key))
+    return sorted(found)
 
 
 def writable(key, root=PROC_SYS):
     """True when a key exists as a file the owner may write (what the appliers need to set it)."""
+    if key != key.strip():
+        return False  # procps opens "/proc/sys/ net/..." for "- net.x = 1": no such file
     try:
         info = os.stat(proc_path(key, root))
     except (IOError, OSError, SysctlError):

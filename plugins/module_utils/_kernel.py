@@ -29,6 +29,9 @@ import re
 from collections import namedtuple
 
 C_SPACE = ' \t\n\v\f\r'
+# The kernel's isspace() also takes byte 0xA0 (Latin-1 no-break space) as a
+# space; only space, tab and newline may follow a number.
+KERNEL_SPACE = C_SPACE + '\xa0'
 _SEPARATORS = ' \t\n'
 _INTEGER = re.compile(r'-?\d+\Z')
 _DIGITS = {8: '01234567', 10: '0123456789', 16: '0123456789abcdefABCDEF'}
@@ -55,6 +58,8 @@ def _outcome(state, value=None, reason=None, complete=True, certain=True):
 
 
 def _port_range(values, lookup):
+    if len(values) != 2:
+        return '?'
     low, high = values[0], values[1]
     floor = lookup('net.ipv4.ip_unprivileged_port_start')
     if not (1 <= low <= 65535 and 1 <= high <= 65535) or high < low:
@@ -137,7 +142,7 @@ def parse_integers(data, count):
     buf = (data + '\n')[:PAGE_LIMIT]
     numbers = []
     while buf and len(numbers) < count:
-        buf = buf.lstrip(C_SPACE)
+        buf = buf.lstrip(KERNEL_SPACE)
         if not buf:
             break
         parsed = _get_long(buf)
@@ -157,7 +162,7 @@ def write_integer(key, current, data, lookup):
     if error:
         return _outcome('rejected', reason='not an integer as the kernel reads it')
     signed = any(token.startswith('-') for token in tokens)
-    wide = any(int(token) > INT_MAX for token in tokens)
+    wide = any(not -INT_MAX - 1 <= int(token) <= INT_MAX for token in tokens)
     values = []
     for negative, number in numbers:
         if negative and not signed:

@@ -60,8 +60,8 @@ def combine(keys, current, boot_writes, reload_writes, boot_oracle=None, reload_
     ``current(key)`` is the live value; the oracles are _netns.replay
     results for the writes (reload: started from the live values), or None.
     """
-    boot_model = replay(boot_writes, keys, current)
-    reload_model = boot_model if reload_writes is boot_writes else replay(reload_writes, keys, current)
+    boot_model = replay(boot_writes, keys, current, boot=True)
+    reload_model = replay(reload_writes, keys, current)
     predictions = {}
     for key in keys:
         boot = _one(key, boot_writes, boot_oracle, boot_model, None)

@@ -72,8 +72,9 @@ def default_counterpart(key):
 class _Model(object):
     """The model's state: per key ``(value, source, undecided, rejected, certain)``."""
 
-    def __init__(self, current):
+    def __init__(self, current, boot):
         self.current = current
+        self.boot = boot
         self.state = {}
         self.last = None
 
@@ -88,6 +89,9 @@ class _Model(object):
         outcome = write(item.key, self.value(item.key), item.value, self.value)
         self.last = outcome.state
         if outcome.state == 'accepted':
+            if not outcome.complete and self.boot and value is None:
+                undecided = ('%s: sets only the first values; the others stay at the kernel\'s defaults, which the '
+                             'model does not know' % item.source)
             self.state[item.key] = (outcome.value, item.source, None if outcome.complete else undecided, rejected,
                                     certain and outcome.certain)
         elif outcome.state == 'rejected':
@@ -110,12 +114,14 @@ class _Model(object):
                                certain and self.state.get(item.key, _START)[4])
 
 
-def replay(writes, keys, current):
+def replay(writes, keys, current, boot=False):
     """Replay ``writes`` (in order) on the model; return ``{key: Final}`` for each of ``keys``.
 
     ``current(key)`` gives the value a key starts from (its type and length).
+    With ``boot`` the keys start from the kernel's defaults instead, which
+    the model knows only as far as a write sets every value of a key.
     """
-    model = _Model(current)
+    model = _Model(current, boot)
     written = set()
     for item in writes:
         written.add(item.key)

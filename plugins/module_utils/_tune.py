@@ -10,14 +10,15 @@ what should be written.
 from collections import namedtuple
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import traits
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import display, parse_conf
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._kernel import write
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import display, line_spans, parse_conf
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._kernel import is_integer_value, write
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import target_value
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
 
 # A line of another file, applied after the drop-in, that sets a managed key
 # to another value (or excludes it): the next boot would undo the tuning.
-Shadow = namedtuple('Shadow', 'key source line value')
+Shadow = namedtuple('Shadow', 'key source line value applier')
+Shadow.__new__.__defaults__ = ('procps',)  # line numbers count as that applier counts them
 
 DISABLED_MARK = 'disabled by kerneltune.sysctl, see'
 OWNER_MARK = 'kerneltune.sysctl owns this file: local changes are overwritten.'
@@ -47,21 +48,33 @@ def check_rendered(text, values, source):
         if char in text:
             raise SysctlError('refusing to write %s: it would contain a %r character, which systemd-sysctl reads as '
                               'a line end (check the header lines)' % (source, char))
+    data = text.encode('utf-8', 'surrogateescape').decode('latin-1')  # the bytes, as the appliers read them
     for applier in ('procps', 'systemd'):
-        assignments, problems = parse_conf(text, source, applier)
+        assignments, problems = parse_conf(data, source, applier)
         if problems:
             problem = problems[0]
             raise SysctlError('refusing to write %s: line %d would not parse (%s)'
                               % (source, problem.line, problem.reason))
         parsed = dict((item.key, item.value) for item in assignments)
-        if parsed != dict((key, str(value)) for key, value in values.items()) or len(assignments) != len(values):
+        wanted = dict((key, str(value).encode('utf-8', 'surrogateescape').decode('latin-1'))
+                      for key, value in values.items())
+        if parsed != wanted or len(assignments) != len(values):
             raise SysctlError('refusing to write %s: it would not set exactly the managed keys' % source)
 
 
-def _same(key, line_value, target):
-    """True when writing ``line_value`` leaves ``key`` at ``target`` (as the kernel reads numbers)."""
-    outcome = write(key, str(target), line_value)
-    return outcome.state == 'accepted' and outcome.value.split() == str(target).split()
+def _same(key, line_value, target, applier):
+    """True when the line leaves ``key`` at ``target`` after the drop-in set it, as the kernel reads values.
+
+    procps writes the line on top of the drop-in's value; systemd-sysctl
+    writes only the line, so it must set every value itself.
+    """
+    target = str(target)
+    if not is_integer_value(target):
+        return line_value.split('\n', 1)[0] == target
+    outcome = write(key, target, line_value)
+    if outcome.state != 'accepted' or outcome.value.split() != target.split():
+        return False
+    return outcome.complete or traits(applier).writes == 'every'
 
 
 def find_shadows(ordered_assignments, dropin_path, values, applier):
@@ -83,9 +96,9 @@ def find_shadows(ordered_assignments, dropin_path, values, applier):
             continue
         if item.value is None:
             if exclusions_shadow:
-                shadows.append(Shadow(item.key, item.source, item.line, None))
-        elif not _same(item.key, item.value, values[item.key]):
-            shadows.append(Shadow(item.key, item.source, item.line, display(item.value)))
+                shadows.append(Shadow(item.key, item.source, item.line, None, applier))
+        elif not _same(item.key, item.value, values[item.key], applier):
+            shadows.append(Shadow(item.key, item.source, item.line, display(item.value), applier))
     return shadows
 
 
@@ -123,14 +136,24 @@ def is_owned(text):
     return ('# ' + OWNER_MARK) in text.split('\n')
 
 
-def comment_out(text, line_numbers, dropin_path):
-    """Return ``text`` with the given 1-based lines commented out, line endings kept.
+def comment_out_spans(text, spans, dropin_path):
+    """Return ``text`` with the lines at ``spans`` (``(start, end)`` offsets) commented out, line endings kept.
 
-    Lines are counted as the parser counts them: only "\\n" ends a line.
+    Each line gets ``# `` before it and a note naming the drop-in after it
+    (before a trailing CR).
     """
-    lines = text.split('\n')
-    for number in sorted(set(line_numbers)):
-        original = lines[number - 1]
-        body = original.rstrip('\r')
-        lines[number - 1] = '# %s  # %s %s%s' % (body, DISABLED_MARK, dropin_path, original[len(body):])
-    return '\n'.join(lines)
+    inserts = set()
+    for start, end in spans:
+        while end > start and text[end - 1] == '\r':
+            end -= 1
+        inserts.add((start, 0, '# '))
+        inserts.add((end, 1, '  # %s %s' % (DISABLED_MARK, dropin_path)))
+    for position, dummy, insert in sorted(inserts, reverse=True):
+        text = text[:position] + insert + text[position:]
+    return text
+
+
+def comment_out(text, line_numbers, dropin_path, applier='procps'):
+    """Return ``text`` with the given 1-based lines, counted as ``applier`` counts them, commented out."""
+    spans = line_spans(text, applier)
+    return comment_out_spans(text, [spans[number] for number in sorted(set(line_numbers))], dropin_path)

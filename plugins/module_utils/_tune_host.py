@@ -15,7 +15,8 @@ import os
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import SYSCTL_D_DIRS
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._files import read_bytes, to_bytes, to_text
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import check_masking, comment_out, is_owned
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import line_spans
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import check_masking, comment_out_spans, is_owned
 
 OWN_DIR = '/etc/sysctl.d'
 
@@ -56,16 +57,24 @@ def check_path(path, own_dir=OWN_DIR, dirs=SYSCTL_D_DIRS):
 
 
 def shadow_edits(shadows, path):
-    """Return ``{real file: (before bytes, after bytes, [shadows])}`` for the lines to comment out."""
+    """Return ``{real file: (before bytes, after bytes, [shadows])}`` for the lines to comment out.
+
+    /etc/sysctl.d/99-sysctl.conf is often a symlink to /etc/sysctl.conf: the
+    real file is edited, once per line, whichever applier's count found it.
+    """
     by_file = {}
     for shadow in shadows:
-        # /etc/sysctl.d/99-sysctl.conf is often a symlink to /etc/sysctl.conf: edit the real file, once.
         real = os.path.realpath(shadow.source)
-        if all(known.line != shadow.line for known in by_file.get(real, [])):
-            by_file.setdefault(real, []).append(shadow._replace(source=real))
+        by_file.setdefault(real, []).append(shadow._replace(source=real))
     edits = {}
     for real, found in sorted(by_file.items()):
         before = read_bytes(real)
-        after = to_bytes(comment_out(to_text(before), [s.line for s in found], path))
-        edits[real] = (before, after, found)
+        latin1 = before.decode('latin-1')
+        spans = {}
+        for shadow in found:
+            start, end = line_spans(latin1, shadow.applier)[shadow.line]
+            spans.setdefault((start, end), shadow)
+        # offsets count bytes (Latin-1); the edit works on the same bytes
+        after = comment_out_spans(latin1, sorted(spans), to_bytes(path).decode('latin-1')).encode('latin-1')
+        edits[real] = (before, after, [spans[span] for span in sorted(spans)])
     return edits
