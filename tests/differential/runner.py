@@ -136,60 +136,92 @@ def add_links(links):
             raise RuntimeError('ip link add %s: %s' % (name, result.stdout.decode('utf-8', 'replace')))
 
 
+class Job(object):
+    """func() running in a forked child inside a new network namespace; its JSON answer comes on a pipe."""
+
+    def __init__(self, func, deadline):
+        self.started = time.monotonic()
+        self.deadline = self.started + deadline
+        self.limit = deadline
+        self.chunks = []
+        self.answer = None
+        self.finished = None
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child
+            status = 0
+            try:
+                os.close(read_fd)
+                os.dup2(2, 1)  # stdout is the protocol channel: whatever the child prints goes to stderr
+                null = os.open(os.devnull, os.O_RDONLY)
+                os.dup2(null, 0)  # and stdin is the runner's
+                os.close(null)
+                signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+                enter_fresh_netns()
+                payload = json.dumps({'ok': func()})
+            except BaseException:  # report everything, including SystemExit from the predictor
+                payload = json.dumps({'error': traceback.format_exc()[-OUTPUT_LIMIT:]})
+                status = 1
+            try:
+                data = payload.encode('utf-8', 'surrogatepass')
+                while data:
+                    data = data[os.write(write_fd, data):]
+            finally:
+                os._exit(status)
+        os.close(write_fd)
+        self.pid, self.fd = pid, read_fd
+
+    def read(self):
+        """Read what is there; True when the child closed its end."""
+        chunk = os.read(self.fd, 1 << 20)
+        if chunk:
+            self.chunks.append(chunk)
+            return False
+        self._end(timed_out=False)
+        return True
+
+    def _end(self, timed_out):
+        os.close(self.fd)
+        if timed_out:
+            os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        self.finished = time.monotonic()
+        if timed_out:
+            self.answer = {'timeout': True, 'error': 'did not finish within %gs' % self.limit}
+        elif not self.chunks:
+            self.answer = {'error': 'the child died without an answer'}
+        else:
+            answer = json.loads(b''.join(self.chunks).decode('utf-8', 'surrogatepass'))
+            self.answer = answer['ok'] if 'ok' in answer else answer
+        if isinstance(self.answer, dict):
+            self.answer['wall'] = round(self.finished - self.started, 4)
+
+
+def wait_all(jobs):
+    """Wait for every job (killing those past their deadline); return their answers in order."""
+    running = [job for job in jobs if job.answer is None]
+    while running:
+        now = time.monotonic()
+        for job in [job for job in running if job.deadline <= now]:
+            job._end(timed_out=True)
+        running = [job for job in running if job.answer is None]
+        if not running:
+            break
+        timeout = max(0.0, min(job.deadline for job in running) - time.monotonic())
+        ready = select.select([job.fd for job in running], [], [], timeout)[0]
+        for job in running:
+            if job.fd in ready:
+                job.read()
+        running = [job for job in running if job.answer is None]
+    return [job.answer for job in jobs]
+
+
 def in_fresh_netns(func, deadline):
     """Run func() in a forked child inside a new network namespace; return its JSON-able result.
 
     The child is killed after ``deadline`` seconds: then {'timeout': True, 'error': ...}.
     """
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        status = 0
-        try:
-            os.close(read_fd)
-            os.dup2(2, 1)  # stdout is the protocol channel: whatever the child prints goes to stderr
-            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-            enter_fresh_netns()
-            payload = json.dumps({'ok': func()})
-        except BaseException:  # report everything, including SystemExit from the predictor
-            payload = json.dumps({'error': traceback.format_exc()[-OUTPUT_LIMIT:]})
-            status = 1
-        try:
-            data = payload.encode('utf-8', 'surrogatepass')
-            while data:
-                data = data[os.write(write_fd, data):]
-        finally:
-            os._exit(status)
-    os.close(write_fd)
-    chunks = []
-    end = time.monotonic() + deadline
-    timed_out = False
-    try:
-        while True:
-            left = end - time.monotonic()
-            if left <= 0:
-                timed_out = True
-                break
-            ready, dummy_w, dummy_x = select.select([read_fd], [], [], left)
-            if not ready:
-                continue
-            chunk = os.read(read_fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(read_fd)
-        if timed_out:
-            os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    if timed_out:
-        return {'timeout': True, 'error': 'did not finish within %gs' % deadline}
-    if not chunks:
-        return {'error': 'the child died without an answer'}
-    answer = json.loads(b''.join(chunks).decode('utf-8', 'surrogatepass'))
-    if 'ok' in answer:
-        return answer['ok']
-    return answer
+    return wait_all([Job(func, deadline)])[0]
 
 
 # ---- the case's files --------------------------------------------------------
@@ -301,8 +333,8 @@ def applier_command(applier):
     raise ValueError('unknown applier %r' % applier)
 
 
-def run_applier(applier, links, excluded):
-    """In a fresh namespace: the net.* values before, the applier, the values it changed."""
+def start_applier(applier, links, excluded):
+    """A job: in a fresh namespace, the net.* values before, the applier, the values it changed."""
     command = applier_command(applier)
 
     def job():
@@ -327,7 +359,7 @@ def run_applier(applier, links, excluded):
                 'stdout': _clip(out), 'stderr': _clip(err), 'seconds': round(elapsed, 4),
                 'command': command}
 
-    return in_fresh_netns(job, APPLIER_TIMEOUT + 30)
+    return Job(job, APPLIER_TIMEOUT + 30)
 
 
 _PREDICTORS = {}
@@ -357,7 +389,8 @@ def _compact(result):
     return out
 
 
-def run_predict(spec, links, excluded, predictor):
+def start_predict(spec, links, keys, predictor):
+    """A job: our prediction in a fresh namespace (or an answer at once when the predictor cannot be imported)."""
     applier = spec['applier']
     oracle = bool(spec.get('oracle', True))
     func, error = load_predictor(predictor)
@@ -366,18 +399,14 @@ def run_predict(spec, links, excluded, predictor):
 
     def job():
         add_links(links)
-        values, dummy = read_net()
-        keys = sorted(key for key in values if key not in excluded)
         started = time.monotonic()
-        result = func(applier, keys, oracle=oracle)
+        result = func(applier, list(keys), oracle=oracle)
         elapsed = time.monotonic() - started
         if not isinstance(result, dict):
             raise TypeError('predict returned %s, not a dict' % type(result).__name__)
         return {'result': _compact(result), 'keys': len(keys), 'seconds': round(elapsed, 4)}
 
-    answer = in_fresh_netns(job, PREDICT_TIMEOUT)
-    answer.update({'applier': applier, 'oracle': oracle})
-    return answer
+    return Job(job, PREDICT_TIMEOUT)
 
 
 # ---- the runner -------------------------------------------------------------------
@@ -430,24 +459,40 @@ def hello(initial):
     }
 
 
+def stable_keys(links, state):
+    """The stable readable net.* keys of a fresh namespace with these interfaces (read once per set of links)."""
+    name = tuple(links)
+    if name not in state['keys']:
+        def job():
+            add_links(links)
+            return sorted(read_net()[0])
+        keys = in_fresh_netns(job, 60)
+        if not isinstance(keys, list):
+            raise RuntimeError('cannot read the keys of a fresh namespace with %r: %r' % (links, keys))
+        state['keys'][name] = [key for key in keys if key not in state['excluded_set']]
+    return state['keys'][name]
+
+
 def handle(request, state):
+    """One case: the tree, then the real appliers and the predictions, all at once (each in its own namespace)."""
     started = time.monotonic()
     answer = {'id': request.get('id')}
     reset_tree(state['initial_dirs'])
     create_files(request.get('files', ()))
     links = request.get('links') or []
-    excluded = state['excluded_set']
-    answer['appliers'] = {}
-    for applier in request.get('appliers', ()):
-        begun = time.monotonic()
-        answer['appliers'][applier] = run_applier(applier, links, excluded)
-        answer['appliers'][applier]['wall'] = round(time.monotonic() - begun, 4)
+    appliers = list(request.get('appliers', ()))
+    specs = list(request.get('predict', ()))
     predictor = request.get('predictor') or DEFAULT_PREDICTOR
-    answer['predict'] = []
-    for spec in request.get('predict', ()):
-        begun = time.monotonic()
-        answer['predict'].append(run_predict(spec, links, excluded, predictor))
-        answer['predict'][-1]['wall'] = round(time.monotonic() - begun, 4)
+    keys = stable_keys(links, state) if specs else []
+    jobs = [start_applier(applier, links, state['excluded_set']) for applier in appliers]
+    jobs += [start_predict(spec, links, keys, predictor) for spec in specs]
+    results = wait_all([job for job in jobs if isinstance(job, Job)])
+    results.reverse()
+    answers = [job if not isinstance(job, Job) else results.pop() for job in jobs]
+    answer['appliers'] = dict(zip(appliers, answers[:len(appliers)]))
+    answer['predict'] = answers[len(appliers):]
+    for spec, pred in zip(specs, answer['predict']):
+        pred.update({'applier': spec['applier'], 'oracle': bool(spec.get('oracle', True))})
     answer['seconds'] = round(time.monotonic() - started, 4)
     return answer
 
@@ -459,7 +504,7 @@ def main():
     greeting = hello(initial)
     excluded = excluded_keys()
     greeting['excluded'] = excluded
-    state = {'initial_dirs': initial_dirs,
+    state = {'initial_dirs': initial_dirs, 'keys': {},
              'excluded_set': frozenset(excluded['unreadable']) | frozenset(excluded['volatile'])}
     out = sys.stdout
     out.write(json.dumps(greeting) + '\n')
