@@ -21,7 +21,7 @@ options:
         sources only.
       - V(auto) picks the family from the init system (systemd as PID 1 with C(systemd-sysctl) present) and
         C(/etc/os-release).
-      - What the next C(sysctl --system) leaves (RV(sysctl.key.reload)) is always modelled with the procps family
+      - What the next C(sysctl --system) leaves (the reload prediction) is always modelled with the procps family
         of the host (V(procps3) where the boot applier is V(systemd239) or V(systemd_rhel7)).
     type: str
     choices: [auto, procps, procps3, systemd, systemd239, systemd_rhel7]

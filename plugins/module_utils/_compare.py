@@ -138,7 +138,6 @@ def parse_expectation(key, desired):
                 if not value:
                     raise InvalidExpectationError('one_of of %s: entry %d (%r) is empty; every value must have '
                                                   'at least one token' % (key, number, choice))
-                check_decimal(value, key)
             return Expectation(None, None, None, values)
         minimum = _integer(desired['min'], key, 'min') if 'min' in desired else None
         maximum = _integer(desired['max'], key, 'max') if 'max' in desired else None
@@ -151,21 +150,31 @@ def parse_expectation(key, desired):
         raise InvalidExpectationError(str(exc))
     if not exact:
         raise InvalidExpectationError('expected value of %s is empty' % key)
-    check_decimal(exact, key)
     return Expectation(exact, None, None, None)
 
 
+_DECIMAL = re.compile(r'-?(0|[1-9][0-9]*)\Z')
+
+
 def check_bounds(expectations, live_values):
-    """Raise InvalidExpectationError when ``min``/``max`` is expected of a key whose live value is not one integer.
+    """Raise InvalidExpectationError for expectations the key's live value shows can never hold.
 
     Bounds compare a single integer: on a multi-value key (``net.ipv4.tcp_rmem``
     holds three) a bound would be met by nothing and ``tune`` would write one
-    number. Keys without a live value (missing, unreadable) are skipped.
+    number. On a key the kernel prints in decimal, exact and one_of values
+    must be decimal too (check_decimal); keys printed with leading zeros
+    (hexadecimal bitmaps such as ``net.core.rps_default_mask``) take them as
+    written. Keys without a live value (missing, unreadable) are skipped.
     """
     for key in sorted(expectations):
         expectation = expectations[key]
         live = live_values.get(key)
-        if live is None or (expectation.minimum is None and expectation.maximum is None):
+        if live is None:
+            continue
+        if expectation.minimum is None and expectation.maximum is None:
+            if live.split() and all(_DECIMAL.match(token) for token in live.split()):
+                for value in (expectation.one_of or (expectation.exact,)):
+                    check_decimal(value, key)
             continue
         fields = live.split()
         if len(fields) == 1:

@@ -200,10 +200,23 @@ C_BASE_IDS = [
 
 
 @pytest.mark.parametrize('desired, message', C_BASE_CASES, ids=C_BASE_IDS)
-def test_parse_expectation_refuses_c_base_integers_and_underscores(desired, message):
+def test_c_base_integers_and_underscores_are_refused_on_a_decimal_key(desired, message):
+    # min/max are refused as they are parsed; exact and one_of values once the live
+    # value shows the kernel prints the key in decimal (check_bounds, before any change).
+    live = ' '.join(['1024'] * max(1, len(str(desired).split()))) if not isinstance(desired, dict) else '1'
     with pytest.raises(InvalidExpectationError) as exc:
-        parse_expectation(KEY, desired)
+        check_bounds({KEY: parse_expectation(KEY, desired)}, {KEY: live})
     assert str(exc.value) == message
+
+
+@pytest.mark.parametrize('desired, live', [
+    ('00000000', '00000000'),          # net.core.rps_default_mask: a hexadecimal bitmap, printed with zeros
+    ('ff', '00000000'),
+    ({'one_of': ['00000000', '0000000f']}, '00000001'),
+    ('0x10', None),                    # missing key: nothing to compare with, nothing refused
+], ids=['bitmap-exact', 'bitmap-hex-digits', 'bitmap-one-of', 'missing-key'])
+def test_leading_zeros_are_taken_as_written_on_keys_printed_with_them(desired, live):
+    check_bounds({KEY: parse_expectation(KEY, desired)}, {KEY: live})
 
 
 @pytest.mark.parametrize('desired, message', PARSE_INVALID_CASES, ids=PARSE_INVALID_IDS)
