@@ -62,24 +62,56 @@ def _write(key, value):
     return 0
 
 
-def _child(keys, initial, writes):
-    libc = ctypes.CDLL(None, use_errno=True)
+def _unshare(libc):
+    """Enter a new network namespace; return None or the reason it failed."""
     if libc.unshare(CLONE_NEWNET) != 0:
-        return {'error': os.strerror(ctypes.get_errno())}
-    defaults = dict((key, _read(key)) for key in keys)
+        return os.strerror(ctypes.get_errno())
+    return None
+
+
+def _replay_watching(keys, initial, writes, watched):
+    """One replay in the current namespace; ``changed_at`` for the ``watched`` keys (read after every write)."""
     for key, value in initial:
         _write(key, value)
-    values = dict((key, _read(key)) for key in keys)
+    start = dict((key, _read(key)) for key in keys)
+    values = dict((key, start[key]) for key in watched)
     results = []
+    after_own = {}
     changed_at = {}
     for index, (key, value) in enumerate(writes):
         results.append(_write(key, value))
-        for other in keys:
+        after_own[key] = (index, _read(key))
+        for other in watched:
             now = _read(other)
             if now != values[other]:
                 values[other] = now
                 changed_at[other] = index
-    return {'defaults': defaults, 'results': results, 'final': values, 'changed_at': changed_at}
+    return start, results, after_own, changed_at
+
+
+def _child(keys, initial, writes):
+    libc = ctypes.CDLL(None, use_errno=True)
+    failed = _unshare(libc)
+    if failed:
+        return {'error': failed}
+    defaults = dict((key, _read(key)) for key in keys)
+    start, results, after_own, dummy = _replay_watching(keys, initial, writes, ())
+    final = dict((key, _read(key)) for key in keys)
+    # A key that reads back what its own last write left (or its start, unwritten)
+    # was last changed by that write; the others were changed by writes to other
+    # keys: replay again in another new namespace, watching only those.
+    changed_at = {}
+    suspects = []
+    for key in keys:
+        index, value = after_own.get(key, (None, start[key]))
+        if final[key] == value:
+            if index is not None:
+                changed_at[key] = index
+        else:
+            suspects.append(key)
+    if suspects and not _unshare(libc):
+        changed_at.update(_replay_watching(keys, initial, writes, suspects)[3])
+    return {'defaults': defaults, 'results': results, 'final': final, 'changed_at': changed_at}
 
 
 def replay(keys, writes, initial=()):
