@@ -20,9 +20,12 @@ STATUS_ORDER = tuple(sorted(STATUSES, key=lambda status: SEVERITY.index(status) 
 NOT_OK = tuple(status for status in STATUS_ORDER if status != 'ok')
 STATUS_RANK = dict((status, rank) for rank, status in enumerate(STATUS_ORDER))
 # "pressure": the verdict of the counters this key governs (tcp_max_tw_buckets, tcp_max_syn_backlog, somaxconn);
-# "error": why the key cannot be read (status unreadable).
+# "error": why the key cannot be read (status unreadable); "reload": what the next sysctl --system leaves;
+# "reason": why the key will not hold (boot_drift, undecided).
 CSV_FIELDS = ('host', 'key', 'live', 'boot', 'boot_source', 'expected', 'baseline', 'at_baseline', 'status',
-              'pressure', 'error')
+              'pressure', 'error', 'reload', 'reload_source', 'reason')
+_ENTRY_FIELDS = CSV_FIELDS[2:9]
+_LATER_FIELDS = CSV_FIELDS[10:]
 PRESSURE_RANK = {'overflowed': 0, 'near_limit': 1}  # anything else (ok, no data) ranks after
 
 
@@ -123,11 +126,11 @@ def csv_rows(report):
         result = report['hosts'][host]
         verdicts = (result.get('pressure') or {}).get('verdict') or {}
         for key, entry in sorted(result.get('sysctl', {}).items()):
-            yield ([host, key] + [_cell(entry.get(field)) for field in CSV_FIELDS[2:-2]]
-                   + [verdicts.get(key, ''), _cell(entry.get('error'))])
+            yield ([host, key] + [_cell(entry.get(field)) for field in _ENTRY_FIELDS]
+                   + [verdicts.get(key, '')] + [_cell(entry.get(field)) for field in _LATER_FIELDS])
     for kind in ('unreachable', 'failed'):
         for host, reason in report[kind].items():
-            yield [host, '', '', '', _short(reason), '', '', '', kind, '', '']
+            yield [host, '', '', '', _short(reason), '', '', '', kind] + [''] * (len(CSV_FIELDS) - 9)
 
 
 def write_csv(report, path):

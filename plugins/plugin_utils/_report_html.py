@@ -29,6 +29,8 @@ STATUS_CSS = ''.join('.st-%s{background:%s;color:%s}' % (status, COLOURS.get(sta
     status, '#fff' if status in COLOURS else '#202124')) for status in STATUS_ORDER)
 PRESSURE_CLASS = {'overflowed': 'pr-over', 'near_limit': 'pr-near', 'ok': 'pr-ok'}
 TITLE_FIELDS = ('live', 'boot', 'boot_source', 'expected', 'baseline', 'at_baseline', 'status')
+# Shown only when set: what the next sysctl --system leaves, why the key will not hold, why it cannot be read.
+OPTIONAL_TITLE_FIELDS = ('reload', 'reload_source', 'reason', 'error')
 PRESSURE_FIELDS = ('time_wait', 'tw_buckets', 'tw_usage', 'tw_overflows', 'listen_overflows', 'listen_drops',
                    'req_q_full_drops', 'syncookies_sent', 'somaxconn', 'tcp_max_syn_backlog')
 NAMES_SHOWN = 20
@@ -155,8 +157,7 @@ def _cell(entry):
     live = entry.get('live')
     title = '\n'.join('%s: %s' % (f, describe_text(entry.get(f)) if f == 'expected' else _text(entry.get(f)))
                       for f in TITLE_FIELDS)
-    if entry.get('error'):
-        title += '\nerror: %s' % _text(entry['error'])
+    title += ''.join('\n%s: %s' % (f, _text(entry[f])) for f in OPTIONAL_TITLE_FIELDS if entry.get(f))
     return '<td class="%s" title="%s">%s</td>' % (classes, _e(title), _e('-' if live is None else _text(live)))
 
 

@@ -174,7 +174,7 @@ def test_empty_fleet():
     rep = report({}, unreachable={'a': 'down'})
     assert rep['host_order'] == [] and rep['summary']['worst_keys'] == []
     assert rep['summary']['hosts_total'] == 1
-    assert list(csv_rows(rep)) == [['a', '', '', '', 'down', '', '', '', 'unreachable', '', '']]
+    assert list(csv_rows(rep)) == [['a', '', '', '', 'down', '', '', '', 'unreachable', '', '', '', '', '']]
     assert summary_lines(rep)[0] == 'hosts audited: 0 of 1 (unreachable: 1, failed: 0)'
 
 
@@ -200,11 +200,12 @@ def test_csv_rows_order():
     assert [row[:2] for row in rows] == [
         [host, key] for host in ('db1', 'ctr1', 'web1', 'web2')
         for key in (SYN, TW, 'net.ipv4.tcp_syncookies')] + [['lb1', ''], ['lb2', ''], ['batch', '']]
-    assert rows[-3:] == [['lb1', '', '', '', 'timed out', '', '', '', 'unreachable', '', ''],
-                         ['lb2', '', '', '', 'ssh: no route', '', '', '', 'unreachable', '', ''],
-                         ['batch', '', '', '', 'MODULE FAILURE', '', '', '', 'failed', '', '']]
-    assert rows[3] == ['ctr1', SYN, '4096', '4096', '/etc/sysctl.conf:1', '1', '', 'false', 'drift', '', '']
-    assert rows[7] == ['web1', TW, '5000', '5000', '/etc/sysctl.conf:1', '1', '', 'true', 'drift', '', '']
+    tail = ['', '', '', '', '']  # pressure, error, reload, reload_source, reason
+    assert rows[-3:] == [['lb1', '', '', '', 'timed out', '', '', '', 'unreachable'] + tail,
+                         ['lb2', '', '', '', 'ssh: no route', '', '', '', 'unreachable'] + tail,
+                         ['batch', '', '', '', 'MODULE FAILURE', '', '', '', 'failed'] + tail]
+    assert rows[3] == ['ctr1', SYN, '4096', '4096', '/etc/sysctl.conf:1', '1', '', 'false', 'drift', '', '', '', '', '']
+    assert rows[7] == ['web1', TW, '5000', '5000', '/etc/sysctl.conf:1', '1', '', 'true', 'drift', '', '', '', '', '']
     # A host with pressure data: each governing key's row carries its verdict.
     db1 = dict((row[1], row[CSV_FIELDS.index('pressure')]) for row in rows if row[0] == 'db1')
     assert db1 == dict((key, fleet()['hosts']['db1']['pressure']['verdict'].get(key, '')) for key in db1)
@@ -336,7 +337,8 @@ def test_unreadable_keys_in_the_csv():
     rows = list(csv_rows(unreadable_fleet()))
     flush = [row for row in rows if row[1] == FLUSH]
     assert [row[0] for row in flush] == ['web1', 'hard2', 'hard1']
-    assert flush[0] == ['web1', FLUSH, '', '1', '/etc/sysctl.conf:1', '1', '', '', 'unreadable', '', FLUSH_ERROR]
+    assert flush[0] == ['web1', FLUSH, '', '1', '/etc/sysctl.conf:1', '1', '', '', 'unreadable', '', FLUSH_ERROR,
+                        '', '', '']
     assert all(row[CSV_FIELDS.index('error')] == '' for row in rows if row[1] != FLUSH)
 
 
@@ -344,3 +346,13 @@ def test_a_status_the_report_does_not_know_ranks_with_the_worst():
     rep = report({'a': result('ok', 'boot_drift'), 'b': result('ok', 'brand_new'), 'c': result('drift', 'drift')})
     assert rep['host_order'] == ['c', 'b', 'a']
     assert rep['host_status']['b'] == 'brand_new'
+
+
+def test_reload_and_reason_columns():
+    entry = {'live': '262144', 'boot': '262144', 'boot_source': '/etc/sysctl.d/90-kerneltune.conf:4',
+             'reload': '5000', 'reload_source': '/etc/sysctl.conf:12', 'expected': {'min': 262144},
+             'status': 'boot_drift', 'reason': 'the next sysctl --system applies 5000 from /etc/sysctl.conf:12'}
+    rep = report({'web1': {'sysctl': {'net.ipv4.tcp_max_tw_buckets': entry}}})
+    row = dict(zip(CSV_FIELDS, list(csv_rows(rep))[0]))
+    assert (row['reload'], row['reload_source'], row['reason']) == (
+        '5000', '/etc/sysctl.conf:12', 'the next sysctl --system applies 5000 from /etc/sysctl.conf:12')
