@@ -54,12 +54,15 @@ class FakeProc(object):
 
     def expand(self, pattern):
         self.patterns.append(pattern)
-        wanted = [part for part in pattern.split('/') if part]
+        components = pattern.split('/')
+        wanted = [part for part in components if part]
         found = []
         for path in PROC:
             parts = path.split('/')
             if len(parts) == len(wanted) and all(fnmatchcase(part, glob) for part, glob in zip(parts, wanted)):
-                found.append((path, _key(path)))
+                # spelled as glob(3) prints it: empty components (doubled or leading slashes) kept
+                names = iter(parts)
+                found.append(('/'.join(next(names) if part else '' for part in components), _key(path)))
         return sorted(found)
 
     @staticmethod
@@ -122,6 +125,10 @@ SEQUENCE_CASES = [
      GLOB_WRITES_2 + [W(ETH0, '1', F1 + ':2')],
      [W(ALL, '2', F1 + ':1'), W(DEFAULT, '2', F1 + ':1'), W(VLAN, '2', F1 + ':1'), W(LO, '2', F1 + ':1'),
       W(ETH0, '1', F1 + ':2')]),
+    # ... and a glob with a doubled separator matches paths glob(3) prints doubled: none is named for procps
+    ([(F1, 'net/ipv4//conf/*/rp_filter = 2\n-net.ipv4.conf.lo.rp_filter\n')],
+     GLOB_WRITES_2,
+     [W(ALL, '2', F1 + ':1'), W(DEFAULT, '2', F1 + ':1'), W(VLAN, '2', F1 + ':1'), W(ETH0, '2', F1 + ':1')]),
     # ... "- key" names " key" for procps, which never exists and hides nothing
     ([(F1, 'net.ipv4.conf.*.rp_filter = 2\n- net.ipv4.conf.eth0.rp_filter = 1\n')],
      GLOB_WRITES_2,
@@ -150,6 +157,7 @@ SEQUENCE_IDS = [
     'nothing', 'one-line', 'every-line-or-last-value', 'same-value-keeps-first-position',
     'other-value-moves-to-the-end', 'values-compared-as-text', 'glob', 'glob-matching-nothing',
     'glob-skips-named-keys', 'glob-skips-keys-named-before', 'glob-skips-only-exactly-the-same-path',
+    'doubled-separator-glob-skips-nothing',
     'dash-space-key', 'dash-glob-after-the-glob', 'dash-glob-before-the-glob', 'later-glob', 'exclusion-after-key',
     'exclusion-before-key', 'missing-keys-left-out', 'ignore-failure', 'empty-value', 'value-verbatim',
     'glob-component-with-dot',

@@ -13,7 +13,8 @@ import pytest
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils import _host, _netns
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import APPLIERS, UnknownApplierError
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import Assignment, Problem
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._boot import Write, write_sequence
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import Assignment, Problem, parse_conf
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
     InvalidKeyError,
     SysctlError,
@@ -444,8 +445,10 @@ EXPAND_CASES = [
     ('net/*', []),
     ('*/swappiness', [('vm/swappiness', 'vm.swappiness')]),
     ('net/ipv6/conf/*/rp_filter', []),
-    ('net//core/soma*', [('net/core/somaxconn', 'net.core.somaxconn')]),
-    ('/net/core/soma*', [('net/core/somaxconn', 'net.core.somaxconn')]),
+    # glob(3) prints the pattern's literal parts as written: a doubled or leading slash stays in the path (procps
+    # compares these paths with those of its explicit lines as strings)
+    ('net//core/soma*', [('net//core/somaxconn', 'net.core.somaxconn')]),
+    ('/net/core/soma*', [('/net/core/somaxconn', 'net.core.somaxconn')]),
     ('net/core/some*', []),
     ('net/core/somaxconn', [('net/core/somaxconn', 'net.core.somaxconn')]),
     ('net/core/read_only', []),
@@ -478,11 +481,43 @@ def test_writable(writable_tree, key, expected):
     assert writable(key, writable_tree) is expected
 
 
-@pytest.mark.xfail(strict=True, reason='plugin bug: writable() strips the key (split_key), so " net.core.somaxconn" '
-                                       '(procps reads "- net.core.somaxconn = 1" so) counts as writable though procps '
-                                       'opens "/proc/sys/ net/core/somaxconn", which does not exist')
 def test_writable_key_with_leading_space(writable_tree):
+    # Regression (fixed in 061f471): writable() stripped the key, so " net.core.somaxconn" (procps reads
+    # "- net.core.somaxconn = 1" so) counted as writable though procps opens "/proc/sys/ net/core/somaxconn", which
+    # does not exist.
     assert writable(' net.core.somaxconn', writable_tree) is False
+
+
+RP_FILTER = 'net.ipv4.conf.%s.rp_filter'
+RP_FILTER_DEVICES = ['all', 'default', 'docker0', 'eth0/100', 'eth0', 'lo']  # as glob(3) sorts their paths
+
+
+def test_expand_spells_a_leading_slash_as_written(writable_tree):
+    assert expand('/net/ipv4/conf/*/rp_filter', writable_tree) == [
+        ('/net/ipv4/conf/%s/rp_filter' % device.replace('/', '.'), RP_FILTER % device)
+        for device in RP_FILTER_DEVICES]
+
+
+# (applier, the writes of the two lines below)
+LEADING_SLASH_GLOB = 'net.ipv4.conf.lo.rp_filter = 1\n/net/ipv4/conf/*/rp_filter = 2\n'
+LEADING_SLASH_CASES = [
+    # procps globs "/proc/sys//net/ipv4/conf/*/rp_filter": glob(3) prints "/proc/sys//net/ipv4/conf/lo/rp_filter",
+    # which is not the string "/proc/sys/net/ipv4/conf/lo/rp_filter" of the explicit line, so the glob writes lo too,
+    # after it (as real procps 4.0.2 and 4.0.4 do in the differential tests)
+    ('procps', [Write(RP_FILTER % 'lo', '1', 'F:1', False)]
+     + [Write(RP_FILTER % device, '2', 'F:2', False) for device in RP_FILTER_DEVICES]),
+    # systemd-sysctl normalises the pattern (the leading slash goes) and skips the keys it has an entry for
+    ('systemd', [Write(RP_FILTER % 'lo', '1', 'F:1', False)]
+     + [Write(RP_FILTER % device, '2', 'F:2', False) for device in RP_FILTER_DEVICES if device != 'lo']),
+]
+
+
+@pytest.mark.parametrize('applier, expected', LEADING_SLASH_CASES, ids=[case[0] for case in LEADING_SLASH_CASES])
+def test_write_sequence_of_a_glob_with_a_leading_slash(writable_tree, applier, expected):
+    assignments, problems = parse_conf(LEADING_SLASH_GLOB, 'F', applier)
+    assert problems == []
+    assert write_sequence(assignments, applier, lambda pattern: expand(pattern, writable_tree),
+                          lambda key: writable(key, writable_tree)) == expected
 
 
 @pytest.fixture

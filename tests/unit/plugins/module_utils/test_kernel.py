@@ -235,14 +235,14 @@ def test_unreadable_key_is_undecided():
     assert outcome == undecided('the key cannot be read, so the model does not know its type')
 
 
-@pytest.mark.xfail(strict=True, reason='plugin bug: the kernel skips a Latin-1 no-break space (0xA0, isspace() in '
-                                       'lib/ctype.c) before a number; the model rejects it')
 @pytest.mark.parametrize('key, current, data, value', [
     (SOMAXCONN, '4096', '\xa05', '5'),
     ('net.ipv4.tcp_rmem', '1\t2\t3', '40000 \xa050000', '40000\t50000\t3'),
 ], ids=['before-the-first', 'before-the-second'])
 def test_kernel_skips_latin1_no_break_space_before_a_number(key, current, data, value):
-    # Checked on Linux 6.18 in a network namespace: "\xa05\n" to net.core.somaxconn reads back 5.
+    # The kernel's isspace() (lib/ctype.c) takes 0xA0, Latin-1's no-break space, and proc_get_long() skips spaces
+    # before a number. Checked on Linux 6.18 in a network namespace: "\xa05\n" to net.core.somaxconn reads back 5.
+    # Regression (fixed in 061f471): the model rejected it.
     assert write(key, current, data)[:2] == ('accepted', value)
 
 

@@ -139,13 +139,13 @@ def test_reload_oracle_starts_from_the_live_value():
     assert prediction['checked_by'] == 'model'
 
 
-@pytest.mark.xfail(strict=True, reason='plugin bug: the boot starts from the kernel defaults, but the model completes '
-                                       'a write of fewer numbers than the key holds with the live values, and calls '
-                                       'the result decided')
 def test_boot_write_of_fewer_numbers_than_the_key_holds():
+    # Regression (fixed in 061f471): the model completed the boot's write with the live values and called it decided.
     # "net.ipv4.ip_local_port_range = 2000" at boot leaves the default high end, which the model does not know
     # (the live one, 65000, may have been set by hand since)
     live = {RANGE: '1024\t65000'}
     prediction = combine([RANGE], live.get, [W(RANGE, '2000', 'a:1')], [W(RANGE, '2000', 'a:1')])[RANGE]
     assert prediction['reload'] == '2000\t65000'
     assert prediction['boot'] is None or prediction['boot_undecided']
+    # sysctl --system starts from the live values: its result is decided
+    assert prediction['reload_undecided'] is None

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip('hypothesis')
 
-from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import APPLIERS, traits  # noqa: E402
@@ -127,8 +127,9 @@ def test_parse_conf_never_raises(text, applier):
         assert isinstance(item.text, str)
 
 
-@pytest.mark.xfail(strict=True, reason='plugin bug: a problem line of text that is not Latin-1 (check_rendered passes the '
-                                       'rendered Unicode text) makes display() raise UnicodeEncodeError')
+@pytest.mark.xfail(strict=True, reason='plugin bug (latent): a problem line of text that is not Latin-1 makes display() '
+                                       'raise UnicodeEncodeError. parse_conf() documents Latin-1 text and, since '
+                                       '061f471 (check_rendered parses the bytes), no caller passes other text')
 @pytest.mark.parametrize('applier', APPLIERS)
 def test_parse_conf_never_raises_on_unicode_text(applier):
     assert parse_conf('\u53d8\u66f4\n', '/etc/sysctl.d/fuzz.conf', applier)[1][0].line == 1
@@ -170,8 +171,6 @@ others = st.dictionaries(st.sampled_from(['net.ipv4.tcp_available_congestion_con
 @SETTINGS
 @given(key=keys, current=current_values, data=integer_data, lookup=others)
 def test_kernel_model_never_raises(key, current, data, lookup):
-    # a port range that reads as one integer: see test_port_range_read_as_one_integer
-    assume(key != 'net.ipv4.ip_local_port_range' or current is None or len(current.split()) != 1)
     outcome = write(key, current, data, lookup.get)
     assert isinstance(outcome, Outcome)
     assert outcome.state in ('accepted', 'rejected', 'undecided')
@@ -181,9 +180,8 @@ def test_kernel_model_never_raises(key, current, data, lookup):
         assert outcome.value is None and outcome.reason
 
 
-@pytest.mark.xfail(strict=True, reason='plugin bug: _port_range() reads values[1]; a port range whose value reads as one '
-                                       'integer makes write() raise IndexError')
 def test_port_range_read_as_one_integer():
+    # Regression (fixed in 061f471): _port_range() read values[1] and write() raised IndexError.
     assert write('net.ipv4.ip_local_port_range', '0', '0').state in ('accepted', 'rejected', 'undecided')
 
 
@@ -195,8 +193,6 @@ def test_accepted_integer_write_round_trips(current, data):
     outcome = write('net.ipv4.tcp_rmem', current, data)
     if outcome.state != 'accepted':
         return
-    # below INT_MIN: see test_accepted_integer_write_round_trips_below_int_min
-    assume(all(int(token) >= -2 ** 31 for token in outcome.value.split('\t')))
     assert len(outcome.value.split('\t')) == len(current.split())
     again = write('net.ipv4.tcp_rmem', outcome.value, outcome.value)
     assert again.state == 'accepted'
@@ -206,9 +202,9 @@ def test_accepted_integer_write_round_trips(current, data):
     assert write('net.ipv4.tcp_rmem', current, outcome.value).value == outcome.value
 
 
-@pytest.mark.xfail(strict=True, reason='plugin bug: write_integer() takes a key as wide only for values above INT_MAX; '
-                                       'a key reading -2147483649 is wide too, yet writing that value back is undecided')
 def test_accepted_integer_write_round_trips_below_int_min():
+    # Regression (fixed in 061f471): write_integer() took a key as wide only for values above INT_MAX; a key reading
+    # -2147483649 is wide too (an int key never reads it), yet writing that value back was undecided.
     outcome = write('net.ipv4.tcp_rmem', '0\t-2147483649', '0')
     assert outcome.state == 'accepted'
     assert write('net.ipv4.tcp_rmem', outcome.value, outcome.value).value == outcome.value

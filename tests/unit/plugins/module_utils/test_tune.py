@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import Expectation
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import parse_conf
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import line_spans, parse_conf
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import (
     DISABLED_MARK,
@@ -15,6 +15,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import (
     Shadow,
     check_rendered,
     comment_out,
+    comment_out_spans,
     find_shadows,
     is_owned,
     render_dropin,
@@ -33,7 +34,9 @@ SUFFIX = '  # disabled by kerneltune.sysctl, see ' + DROPIN
 def test_marks():
     assert OWNER_MARK == 'kerneltune.sysctl owns this file: local changes are overwritten.'
     assert DISABLED_MARK == 'disabled by kerneltune.sysctl, see'
-    assert Shadow._fields == ('key', 'source', 'line', 'value')
+    assert Shadow._fields == ('key', 'source', 'line', 'value', 'applier')
+    # the applier whose count of lines gives ``line``: procps unless told
+    assert Shadow(SOMAXCONN, '/etc/sysctl.conf', 1, '1').applier == 'procps'
 
 
 # (expectations, live values, targets)
@@ -205,10 +208,9 @@ def test_check_rendered_rejects(text, values, message):
     assert str(exc.value) == message
 
 
-@pytest.mark.xfail(strict=True, reason='plugin bug: check_rendered() hands the rendered (Unicode) text to parse_conf(), '
-                                       'which expects Latin-1 text of bytes: a problem line with other characters makes '
-                                       'display() raise UnicodeEncodeError instead of the SysctlError')
 def test_check_rendered_refuses_a_header_injecting_non_latin1_garbage():
+    # Regression (fixed in 061f471): the check parsed the Unicode text, and display() of the problem line raised
+    # UnicodeEncodeError; it now parses the UTF-8 bytes as the appliers read them (Latin-1).
     text = render_dropin({SOMAXCONN: 8192}, {}, ['Ansible managed\n\u53d8\u66f4'])
     with pytest.raises(SysctlError) as exc:
         check_rendered(text, {SOMAXCONN: 8192}, DROPIN)
@@ -302,8 +304,8 @@ def test_find_shadows_realistic_order_systemd():
         applier='systemd',
     )
     assert find_shadows(assignments, DROPIN, VALUES, 'systemd') == [
-        Shadow(TW, LOCAL, 2, '5000'),
-        Shadow(SOMAXCONN, LOCAL, 6, None),
+        Shadow(TW, LOCAL, 2, '5000', 'systemd'),
+        Shadow(SOMAXCONN, LOCAL, 6, None, 'systemd'),
     ]
 
 
@@ -360,13 +362,15 @@ def test_find_shadows(after, procps, systemd, applier):
             conf((LOCAL, after), applier=applier)
         return
     assignments = conf((DROPIN, RENDERED), (LOCAL, after), applier=applier)
-    assert find_shadows(assignments, DROPIN, VALUES, applier) == [Shadow(key, LOCAL, line, value)
+    assert find_shadows(assignments, DROPIN, VALUES, applier) == [Shadow(key, LOCAL, line, value, applier)
                                                                   for key, line, value in expected]
 
 
 # (files after the drop-in, shadows for procps, for systemd)
 SHORT_WRITE_CASES = [
-    # procps writes the drop-in's "1024 65000" first: "1024" then changes only the first number
+    # procps writes the drop-in's "1024 65000" first: "1024" then changes only the first number. systemd-sysctl
+    # writes only the later "1024" (it replaces the drop-in's entry): the high end stays at the kernel default, not
+    # the drop-in's 65000, so the line shadows it.
     ('net.ipv4.ip_local_port_range = 1024\n', [], [(RANGE, 1, '1024')]),
     # a line the kernel rejects: systemd writes it instead of the drop-in's (a real shadow); procps writes both and
     # the drop-in's value stays, but the line is reported all the same
@@ -376,23 +380,20 @@ SHORT_WRITE_CASES = [
 
 @pytest.mark.parametrize('applier', ['procps', 'systemd'])
 @pytest.mark.parametrize('after, procps, systemd', SHORT_WRITE_CASES, ids=['fewer-numbers', 'rejected-later-line'])
-def test_find_shadows_short_or_rejected_writes(after, procps, systemd, applier, request):
-    if applier == 'systemd' and after.startswith('net.ipv4.ip_local_port_range'):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            'plugin bug: systemd-sysctl writes only the later "1024" (the drop-in\'s line is replaced), so the range '
-            'becomes 1024 and the kernel default high end; _same() models the write on top of the drop-in\'s value '
-            'and finds no shadow')))
+def test_find_shadows_short_or_rejected_writes(after, procps, systemd, applier):
+    # fewer-numbers-systemd is a regression test (fixed in 061f471: _same() modelled the write on top of the
+    # drop-in's value for systemd too, and found no shadow)
     expected = procps if applier == 'procps' else systemd
     assignments = conf((DROPIN, RENDERED), (LOCAL, after), applier=applier)
-    assert find_shadows(assignments, DROPIN, VALUES, applier) == [Shadow(key, LOCAL, line, value)
+    assert find_shadows(assignments, DROPIN, VALUES, applier) == [Shadow(key, LOCAL, line, value, applier)
                                                                   for key, line, value in expected]
 
 
-@pytest.mark.xfail(strict=True, reason='plugin bug: _same() calls write() without the available list, so a later '
-                                       'line setting tcp_congestion_control or default_qdisc to the very value of '
-                                       'the drop-in is "undecided" and reported as a shadow')
 @pytest.mark.parametrize('applier', ['procps', 'systemd'])
 def test_find_shadows_same_validated_string(applier):
+    # Regression (fixed in 061f471: strings are compared whole): _same() modelled the write without the available
+    # list, so the very value of the drop-in was "undecided" and reported as a shadow. Both appliers write the same
+    # string: the key keeps it.
     values = {'net.ipv4.tcp_congestion_control': 'bbr', 'net.core.default_qdisc': 'fq'}
     later = 'net.ipv4.tcp_congestion_control = bbr\nnet.core.default_qdisc = fq\n'
     assignments = conf((DROPIN, render_dropin(values, {}, [])), (LOCAL, later), applier=applier)
@@ -405,7 +406,7 @@ def test_find_shadows_other_validated_string(applier):
     later = 'net.ipv4.tcp_congestion_control = cubic\n'
     assignments = conf((DROPIN, render_dropin(values, {}, [])), (LOCAL, later), applier=applier)
     assert find_shadows(assignments, DROPIN, values, applier) == [
-        Shadow('net.ipv4.tcp_congestion_control', LOCAL, 1, 'cubic')]
+        Shadow('net.ipv4.tcp_congestion_control', LOCAL, 1, 'cubic', applier)]
 
 
 @pytest.mark.parametrize('applier', ['procps', 'systemd'])
@@ -414,7 +415,7 @@ def test_find_shadows_strings_compared_whole(applier):
     later = 'kernel.core_pattern = |/bin/false # was core\nkernel.core_pattern = |/bin/false\n'
     assignments = conf((DROPIN, render_dropin(values, {}, [])), (LOCAL, later), applier=applier)
     assert find_shadows(assignments, DROPIN, values, applier) == [
-        Shadow('kernel.core_pattern', LOCAL, 1, '|/bin/false # was core')]
+        Shadow('kernel.core_pattern', LOCAL, 1, '|/bin/false # was core', applier)]
 
 
 def test_find_shadows_value_shown_as_utf8():
@@ -435,9 +436,9 @@ def test_find_shadows_ignores_files_before_the_dropin():
     ]
     assert find_shadows(conf((VENDOR, before), (DROPIN, RENDERED), (LOCAL, before), applier='systemd'), DROPIN,
                         VALUES, 'systemd') == [
-        Shadow(SOMAXCONN, LOCAL, 1, '128'),
-        Shadow(FIN, LOCAL, 2, None),
-        Shadow(TW, LOCAL, 3, '5000'),
+        Shadow(SOMAXCONN, LOCAL, 1, '128', 'systemd'),
+        Shadow(FIN, LOCAL, 2, None, 'systemd'),
+        Shadow(TW, LOCAL, 3, '5000', 'systemd'),
     ]
 
 
@@ -487,34 +488,70 @@ def test_comment_out(text, lines, expected):
     assert comment_out(text, lines, DROPIN) == expected
 
 
+# (text, spans, result): a span ends where an applier ends the line: procps at the "\n" (a CR before it is part of the
+# line), systemd-sysctl at the first CR. The note goes before the trailing CRs, so the line end is kept whichever
+# applier's span is given.
+COMMENT_OUT_SPANS_CASES = [
+    ('a = 1\r\nb = 2\r\n', [(0, 6)], '# a = 1%s\r\nb = 2\r\n' % SUFFIX),
+    ('a = 1\r\nb = 2\r\n', [(0, 5)], '# a = 1%s\r\nb = 2\r\n' % SUFFIX),
+    # the same line as both appliers read it: edited once
+    ('a = 1\r\nb = 2\r\n', [(0, 6), (0, 5)], '# a = 1%s\r\nb = 2\r\n' % SUFFIX),
+    ('a = 1\r\nb = 2\r\n', [(7, 13), (0, 6)], '# a = 1%s\r\n# b = 2%s\r\n' % (SUFFIX, SUFFIX)),
+    ('a = 1\r\r\nb = 2\n', [(0, 7)], '# a = 1%s\r\r\nb = 2\n' % SUFFIX),
+    ('a = 1\r', [(0, 6)], '# a = 1%s\r' % SUFFIX),
+    # systemd-sysctl's second line after a lone CR: the first is left alone
+    ('a = 1\rb = 2\n', [(6, 11)], 'a = 1\r# b = 2%s\n' % SUFFIX),
+    ('a = 1\n', [], 'a = 1\n'),
+]
+COMMENT_OUT_SPANS_IDS = [
+    'crlf-procps-span', 'crlf-systemd-span', 'crlf-both-spans', 'crlf-two-lines', 'cr-cr-lf', 'final-cr',
+    'after-lone-cr', 'no-spans',
+]
+
+
+@pytest.mark.parametrize('text, spans, expected', COMMENT_OUT_SPANS_CASES, ids=COMMENT_OUT_SPANS_IDS)
+def test_comment_out_spans_keeps_a_trailing_cr(text, spans, expected):
+    assert comment_out_spans(text, spans, DROPIN) == expected
+
+
+def test_comment_out_of_a_crlf_line_is_the_same_for_each_applier():
+    text = 'a = 1\r\nb = 2\r\n'
+    # procps' line includes the CR, systemd-sysctl's does not; both number it 2
+    assert line_spans(text, 'procps')[2] == (7, 13)
+    assert line_spans(text, 'systemd')[2] == (7, 12)
+    for applier in ('procps', 'systemd', 'systemd_rhel7'):
+        assert comment_out(text, [2], DROPIN, applier) == 'a = 1\r\n# b = 2%s\r\n' % SUFFIX
+
+
 @pytest.mark.parametrize('applier', ['procps', 'systemd'])
 def test_comment_out_then_no_shadow_is_left(applier):
     local = 'net.core.somaxconn = 128\r\nvm.swappiness = 10\r\n-net.ipv4.tcp_fin_timeout\r\nnet.ipv4.tcp_fin_timeout = 9\r\n'
     shadows = find_shadows(conf((DROPIN, RENDERED), (LOCAL, local), applier=applier), DROPIN, VALUES, applier)
     assert [shadow.line for shadow in shadows] == ([1, 4] if applier == 'procps' else [1, 3, 4])
-    edited = comment_out(local, [shadow.line for shadow in shadows], DROPIN)
+    edited = comment_out(local, [shadow.line for shadow in shadows], DROPIN, applier)
     assert edited.count('\r\n') == 4
     assert find_shadows(conf((DROPIN, RENDERED), (LOCAL, edited), applier=applier), DROPIN, VALUES, applier) == []
 
 
-# Files whose line ends systemd-sysctl reads differently from "\n": a lone CR, CR CR LF, a NUL.
+# Files whose line ends systemd-sysctl reads differently from "\n": a lone CR, CR CR LF, a NUL. (After the NUL
+# systemd-sysctl reads what follows as a line of its own, procps drops it: an assignment there, not a bare "b" that
+# systemd-sysctl would report as "not an assignment".)
 SYSTEMD_LINE_ENDS = [
     'vm.swappiness = 1\r\r\nnet.core.somaxconn = 128\nvm.dirty_ratio = 5\nnet.ipv4.tcp_fin_timeout = 60\n',
     'vm.swappiness = 1\rvm.dirty_ratio = 5\nnet.core.somaxconn = 128\n',
-    'kernel.domainname = a\x00b\nnet.core.somaxconn = 128\n',
+    'kernel.domainname = a\x00vm.dirty_ratio = 5\nnet.core.somaxconn = 128\n',
 ]
 
 
 @pytest.mark.parametrize('applier', ['procps', 'systemd', 'systemd_rhel7'])
 @pytest.mark.parametrize('local', SYSTEMD_LINE_ENDS, ids=['cr-cr-lf', 'lone-cr', 'nul'])
-def test_comment_out_then_no_shadow_is_left_whatever_the_line_ends(local, applier, request):
-    if applier != 'procps':
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            'plugin bug: Shadow.line counts lines as systemd-sysctl does ("\\r", NUL and pairs end a line), '
-            'comment_out counts "\\n": tune comments out other lines and leaves the shadows')))
+def test_comment_out_then_no_shadow_is_left_whatever_the_line_ends(local, applier):
+    # Regression (fixed in 061f471): Shadow.line counts lines as systemd-sysctl does ("\r", NUL and pairs end a
+    # line) and comment_out counted "\n": tune commented out other lines and left the shadows.
     shadows = find_shadows(conf((DROPIN, RENDERED), (LOCAL, local), applier=applier), DROPIN, VALUES, applier)
     assert shadows
-    edited = comment_out(local, [shadow.line for shadow in shadows], DROPIN)
+    assert all(shadow.applier == applier for shadow in shadows)
+    edited = comment_out(local, [shadow.line for shadow in shadows], DROPIN, applier)
     assert find_shadows(conf((DROPIN, RENDERED), (LOCAL, edited), applier=applier), DROPIN, VALUES, applier) == []
     # only the shadowing lines are commented out
     kept = [line for line in edited.split('\n') if not line.startswith('# ')]
@@ -532,6 +569,6 @@ NOT_LINE_BREAKS = ['\x0b', '\x0c', '\x1c', '\x1d', '\x1e', '\x85', '\xc2\x85', '
 def test_comment_out_uses_the_line_numbers_of_parse_conf(char, applier):
     local = '# section%s page two\nnet.core.somaxconn = 128\n' % char
     shadows = find_shadows(conf((DROPIN, RENDERED), (LOCAL, local), applier=applier), DROPIN, VALUES, applier)
-    assert shadows == [Shadow(SOMAXCONN, LOCAL, 2, '128')]
-    edited = comment_out(local, [2], DROPIN)
+    assert shadows == [Shadow(SOMAXCONN, LOCAL, 2, '128', applier)]
+    edited = comment_out(local, [2], DROPIN, applier)
     assert edited == '# section%s page two\n# net.core.somaxconn = 128%s\n' % (char, SUFFIX)
