@@ -77,6 +77,19 @@ def _same(key, line_value, target, applier):
     return outcome.complete or traits(applier).writes == 'every'
 
 
+def _undoes(key, line_value, target, applier):
+    """True when a later line changes what the drop-in set.
+
+    A value the kernel rejects undoes nothing under procps (the drop-in's
+    write stands), but does under systemd-sysctl, which then writes nothing.
+    """
+    if _same(key, line_value, target, applier):
+        return False
+    if traits(applier).writes == 'every' and is_integer_value(str(target)):
+        return write(key, str(target), line_value).state != 'rejected'
+    return True
+
+
 def find_shadows(ordered_assignments, dropin_path, values, applier):
     """Return the Shadow lines read after the drop-in that would set a managed key to another value.
 
@@ -97,7 +110,7 @@ def find_shadows(ordered_assignments, dropin_path, values, applier):
         if item.value is None:
             if exclusions_shadow:
                 shadows.append(Shadow(item.key, item.source, item.line, None, applier))
-        elif not _same(item.key, item.value, values[item.key], applier):
+        elif _undoes(item.key, item.value, values[item.key], applier):
             shadows.append(Shadow(item.key, item.source, item.line, display(item.value), applier))
     return shadows
 
@@ -139,13 +152,16 @@ def is_owned(text):
 def comment_out_spans(text, spans, dropin_path):
     """Return ``text`` with the lines at ``spans`` (``(start, end)`` offsets) commented out, line endings kept.
 
-    Each line gets ``# `` before it and a note naming the drop-in after it
-    (before a trailing CR).
+    Each line gets ``# `` before it and a note naming the drop-in after it,
+    before its first CR or NUL: a line procps reads whole may hold several
+    that systemd-sysctl reads apart, and the note must not become part of
+    the next one's value (systemd-sysctl has no inline comments).
     """
     inserts = set()
     for start, end in spans:
-        while end > start and text[end - 1] == '\r':
-            end -= 1
+        breaks = [position for position in (text.find('\r', start, end), text.find('\x00', start, end))
+                  if position != -1]
+        end = min(breaks) if breaks else end
         inserts.add((start, 0, '# '))
         inserts.add((end, 1, '  # %s %s' % (DISABLED_MARK, dropin_path)))
     for position, dummy, insert in sorted(inserts, reverse=True):

@@ -70,11 +70,12 @@ def shadow_edits(shadows, path):
     for real, found in sorted(by_file.items()):
         before = read_bytes(real)
         latin1 = before.decode('latin-1')
-        spans = {}
+        spans = {}  # by where the line starts: both readings of one line are one edit
         for shadow in found:
             start, end = line_spans(latin1, shadow.applier)[shadow.line]
-            spans.setdefault((start, end), shadow)
+            spans.setdefault(start, ((start, end), shadow))
         # offsets count bytes (Latin-1); the edit works on the same bytes
-        after = comment_out_spans(latin1, sorted(spans), to_bytes(path).decode('latin-1')).encode('latin-1')
-        edits[real] = (before, after, [spans[span] for span in sorted(spans)])
+        after = comment_out_spans(latin1, [spans[start][0] for start in sorted(spans)],
+                                  to_bytes(path).decode('latin-1')).encode('latin-1')
+        edits[real] = (before, after, [spans[start][1] for start in sorted(spans)])
     return edits

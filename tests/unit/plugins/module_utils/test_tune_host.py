@@ -157,10 +157,8 @@ def test_shadow_edits_where_the_appliers_count_lines_differently(mixed_endings):
         (FIN, 5, 'systemd')]
 
 
-@pytest.mark.xfail(strict=True, reason='plugin bug: shadow_edits() dedupes by the line\'s span, but procps\' span of a '
-                                       'CR LF line includes the CR and systemd-sysctl\'s does not: the line is edited '
-                                       'once (comment_out_spans strips the CR) yet listed twice, so tune reports it '
-                                       'twice in "shadowed"')
+# Regression: procps' span of a CR LF line includes the CR and systemd-sysctl's does not; the line is one edit
+# and one entry (shadow_edits keys lines by where they start).
 def test_shadow_edits_lists_a_line_found_by_both_readings_once(mixed_endings):
     conf, link, dropin, shadows = mixed_endings
     dummy, dummy2, found = shadow_edits(shadows, dropin)[conf]
@@ -169,10 +167,8 @@ def test_shadow_edits_lists_a_line_found_by_both_readings_once(mixed_endings):
                      Shadow(FIN, conf, 5, '60', 'systemd')]
 
 
-@pytest.mark.xfail(strict=True, reason='plugin bug: procps reads "a = 1\\rb = 2" as one line, systemd-sysctl as two; '
-                                       'comment_out_spans() puts the note at the end of procps\' line, which is the '
-                                       'end of systemd-sysctl\'s second line: its value "example" becomes "example  # '
-                                       'disabled by kerneltune.sysctl, see ..." (systemd-sysctl has no inline comments)')
+# Regression: procps reads "a = 1\rb = 2" as one line, systemd-sysctl as two; the note naming the drop-in goes
+# before the CR, so systemd-sysctl's second line keeps its value (it has no inline comments).
 def test_shadow_edits_leave_the_next_systemd_line_after_a_lone_cr(own_dir):
     conf = os.path.join(os.path.dirname(own_dir), 'sysctl.conf')
     data = b'net.core.somaxconn = 128\rkernel.domainname = example\n'
@@ -181,9 +177,9 @@ def test_shadow_edits_leave_the_next_systemd_line_after_a_lone_cr(own_dir):
     link = os.path.join(own_dir, '99-sysctl.conf')
     dropin = os.path.join(own_dir, '90-kerneltune.conf')
     # systemd-sysctl: "net.core.somaxconn = 128" then "kernel.domainname = example"; procps: one line, whose value
-    # "128\rkernel.domainname = example" the kernel rejects (a shadow all the same)
+    # "128\rkernel.domainname = example" the kernel rejects, so the drop-in's value stands: no procps shadow
     shadows = _shadows(link, data, dropin, 'systemd') + _shadows(conf, data, dropin, 'procps')
-    assert [(shadow.line, shadow.applier) for shadow in shadows] == [(1, 'systemd'), (1, 'procps')]
+    assert [(shadow.line, shadow.applier) for shadow in shadows] == [(1, 'systemd')]
     dummy, after, dummy2 = shadow_edits(shadows, dropin)[conf]
     systemd, problems = parse_conf(after.decode('latin-1'), link, 'systemd')
     assert problems == []
@@ -251,3 +247,22 @@ def test_check_path_refuses_an_owned_drop_in_that_masks(sysctl_d):
     with pytest.raises(SysctlError) as exc:
         check_path(path, sysctl_d[0], sysctl_d)
     assert 'it would mask' in str(exc.value)
+
+
+def test_shadow_edits_note_stays_out_of_the_next_systemd_line(own_dir):
+    # procps reads one line whose value "128 \rkernel.domainname = example" the kernel takes as 128 (a shadow
+    # for procps too); both readings start at offset 0: one edit, the note before the CR.
+    conf = os.path.join(os.path.dirname(own_dir), 'sysctl.conf')
+    data = b'net.core.somaxconn = 128 \rkernel.domainname = example\n'
+    with open(conf, 'wb') as handle:
+        handle.write(data)
+    link = os.path.join(own_dir, '99-sysctl.conf')
+    dropin = os.path.join(own_dir, '90-kerneltune.conf')
+    shadows = _shadows(link, data, dropin, 'systemd') + _shadows(conf, data, dropin, 'procps')
+    assert [(shadow.line, shadow.applier) for shadow in shadows] == [(1, 'systemd'), (1, 'procps')]
+    dummy, after, listed = shadow_edits(shadows, dropin)[conf]
+    assert len(listed) == 1
+    assert after.startswith(b'# net.core.somaxconn = 128   # disabled by kerneltune.sysctl, see ')
+    systemd, problems = parse_conf(after.decode('latin-1'), link, 'systemd')
+    assert problems == [] and [(item.key, item.value) for item in systemd] == [('kernel.domainname', 'example')]
+    assert parse_conf(after.decode('latin-1'), conf, 'procps') == ([], [])
