@@ -72,7 +72,10 @@ def _unshare(libc):
 def _replay_watching(keys, initial, writes, watched):
     """One replay in the current namespace; ``changed_at`` for the ``watched`` keys (read after every write)."""
     for key, value in initial:
-        _write(key, value)
+        # Only where the value differs: a write marks a device's conf.* key as set, and such keys no
+        # longer follow conf.default (the kernel's state bits), which the real run would not do.
+        if _read(key) != value:
+            _write(key, value)
     start = dict((key, _read(key)) for key in keys)
     values = dict((key, start[key]) for key in watched)
     results = []
@@ -117,8 +120,8 @@ def _child(keys, initial, writes):
 def replay(keys, writes, initial=()):
     """Replay ``writes`` (``(key, value)`` pairs) in a new network namespace.
 
-    ``initial`` pairs are written first (the starting state; failures
-    ignored). Returns ``(defaults, results, final, changed_at)``: the keys'
+    ``initial`` pairs are written first where they differ from the new
+    namespace's values (the starting state; failures ignored). Returns ``(defaults, results, final, changed_at)``: the keys'
     values in a fresh namespace, the errno of each write (0: accepted), the
     keys' values at the end (None: absent there) and, per key, the index of
     the last write after which its value changed (the kernel changes some keys
