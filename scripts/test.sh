@@ -4,6 +4,17 @@
 # Usage: scripts/test.sh [unit|lint|sanity|kernel|differential|molecule|release|all]...   (default: all)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# A test run leaves the machine as it found it: the tools that write under $HOME (ansible's ~/.ansible and
+# ~/.ansible_async, ansible-test's cache, pylint, Chromium, antsibull's log) write under .build/home instead.
+# pyenv and pip keep reading the real home's settings.
+kt_real_home=$HOME
+export PYENV_ROOT=${PYENV_ROOT:-$kt_real_home/.pyenv}
+if [ -z "${PIP_CONFIG_FILE:-}" ] && [ -f "$kt_real_home/.config/pip/pip.conf" ]; then
+    export PIP_CONFIG_FILE=$kt_real_home/.config/pip/pip.conf
+fi
+HOME=$(cd "$here/.." && pwd)/.build/home
+export HOME
+mkdir -p "$HOME"
 # shellcheck source=scripts/setup.sh
 . "$here/setup.sh"
 set -euo pipefail
