@@ -101,7 +101,9 @@ def audit(expectations, baselines, live_values, predictions, unreadable=None):
             'boot_source': predicted['boot_source'],
             'reload': predicted['reload'],
             'reload_source': predicted['reload_source'],
-            'checked_by': predicted['checked_by'],
+            # "assumed": the model took a value as within the key's range, which only the kernel knows
+            'checked_by': 'assumed' if predicted['checked_by'] == 'model' and not predicted.get('certain', True)
+            else predicted['checked_by'],
             'kernel_default': predicted['kernel_default'],
             'rejected': predicted['boot_rejected'],
             'undecided': undecided,

@@ -189,7 +189,9 @@ sysctl:
         checked_by:
           description:
             - V(kernel) when the writes were replayed on the real kernel in a throwaway network namespace
-              (O(kernel_check)); V(model) when the collection's model of the kernel's parser decided.
+              (O(kernel_check)); V(model) when the collection's model of the kernel's parser decided;
+              V(assumed) when the model also took a value as within the key's range, which only the kernel
+              knows (a key the kernel has not held that value for yet).
           type: str
           sample: kernel
         kernel_default:

@@ -144,12 +144,13 @@ SINGLE_CASES = [
            reason='the next boot applies 5000 from /etc/sysctl.conf:1')),
     ({'min': 262144}, 5000, '262144', [(ETC, 'net.ipv4.tcp_max_tw_buckets = 262144\n'),
                                        (CONF, '# image defaults\nnet.ipv4.tcp_max_tw_buckets = 5000\n')], 'procps',
-     entry('262144', '5000', CONF + ':2', {'min': 262144}, '5000', False, 'boot_drift',
+     # 5000 is not the live value: the model takes it as within the key's range ("assumed")
+     entry('262144', '5000', CONF + ':2', {'min': 262144}, '5000', False, 'boot_drift', checked_by='assumed',
            reason='the next boot applies 5000 from /etc/sysctl.conf:2')),
     ({'min': 262144}, None, '262144', [], 'procps',
      entry('262144', None, None, {'min': 262144}, None, None, 'boot_drift', reason='nothing persists it')),
     ({'min': 262144}, None, '300000', [(ETC, 'net.ipv4.tcp_max_tw_buckets = 262144\n')], 'procps',
-     entry('300000', '262144', ETC + ':1', {'min': 262144}, None, None, 'ok')),
+     entry('300000', '262144', ETC + ':1', {'min': 262144}, None, None, 'ok', checked_by='assumed')),
     # a key this kernel does not have: the appliers skip it (nothing is written)
     ({'min': 262144}, 5000, None, [(ETC, 'net.ipv4.tcp_max_tw_buckets = 262144\n')], 'procps',
      entry(None, None, None, {'min': 262144}, '5000', None, 'missing', reason='nothing persists it')),
@@ -177,7 +178,8 @@ SINGLE_CASES = [
     ({'min': 262144}, None, '262144', [(ETC, 'net.ipv4.tcp_max_tw_buckets = 262144\n'),
                                        (CONF, 'net.ipv4.tcp_max_tw_buckets = 5000\n')], 'systemd',
      entry('262144', '262144', ETC + ':1', {'min': 262144}, None, None, 'boot_drift', reload='5000',
-           reload_source=CONF + ':1', reason='the next sysctl --system applies 5000 from /etc/sysctl.conf:1')),
+           reload_source=CONF + ':1', reason='the next sysctl --system applies 5000 from /etc/sysctl.conf:1',
+           checked_by='assumed')),
     ({'min': 262144}, None, '262144', [(ETC, 'net.ipv4.tcp_max_tw_buckets = 262144\n')], 'systemd',
      entry('262144', '262144', ETC + ':1', {'min': 262144}, None, None, 'ok')),
     # systemd writes the last value only: the rejected one
@@ -299,8 +301,9 @@ def test_audit_fleet_profile():
     ]
     results, summary = audit(expectations, baselines, live, predictions(files, expectations, live))
     assert results == {
+        # 4096 is not the live value: assumed within the key's range
         'net.core.somaxconn': entry('8192', '4096', CONF + ':2', {'min': 8192}, '4096', False, 'boot_drift',
-                                    reason='the next boot applies 4096 from /etc/sysctl.conf:2'),
+                                    reason='the next boot applies 4096 from /etc/sysctl.conf:2', checked_by='assumed'),
         'net.ipv4.conf.eth0/100.rp_filter': entry(None, None, None, {'one_of': ['1', '2']}, '1', None, 'missing',
                                                   reason='nothing persists it'),
         'net.ipv4.conf.eth1.rp_filter': entry('2', '2', VENDOR + ':1', {'one_of': ['1', '2']}, None, None, 'ok'),
