@@ -20,8 +20,10 @@ RUNNER = '/kt/ansible_collections/kerneltune/sysctl/tests/differential/runner.py
 SUITES = ('bookworm', 'trixie')
 APPLIERS = ('procps', 'systemd')
 # Prediction requests of every case: each applier, with and without the oracle.
-PREDICT = [{'applier': 'procps', 'oracle': True}, {'applier': 'systemd', 'oracle': True},
-           {'applier': 'procps', 'oracle': False}, {'applier': 'systemd', 'oracle': False}]
+# KT_DIFF_PREDICT=none runs the real appliers only (their raw results, the suite differences).
+ALL_PREDICT = ({'applier': 'procps', 'oracle': True}, {'applier': 'systemd', 'oracle': True},
+               {'applier': 'procps', 'oracle': False}, {'applier': 'systemd', 'oracle': False})
+PREDICT = () if os.environ.get('KT_DIFF_PREDICT') == 'none' else ALL_PREDICT
 # Predictions whose 'reload' is compared with the real procps run (reload means sysctl --system).
 RELOAD_CHECKED_FOR = ('systemd',)
 ANSWER_TIMEOUT = float(os.environ.get('KT_DIFF_ANSWER_TIMEOUT', '300'))
@@ -274,6 +276,7 @@ def report(files, answer, outcome, suite='', max_keys=25):
 STATS = {}      # suite -> tallies (printed at the end of the session, see conftest.py)
 GREETINGS = {}  # suite -> the runner's greeting without the image's files
 PROVENANCE = []  # corpus files: package, version, path, sha256
+SUITE_DIFFS = {'cases': 0, 'examples': []}  # cases where the same applier left other values on two suites
 
 
 class Disagreement(AssertionError):
@@ -311,12 +314,40 @@ def tally(suite, answer, outcome):
         stats['undecided'][name] = stats['undecided'].get(name, 0) + 1
 
 
+def note_suite_differences(files, answers, keep=25):
+    """Record (not a failure) where the same real applier left other values on two suites."""
+    suites = sorted(answers)
+    differences = []
+    for applier in APPLIERS:
+        runs = [answers[suite].get('appliers', {}).get(applier) for suite in suites]
+        if len(runs) < 2 or any(run is None or 'before' not in run for run in runs):
+            continue
+        afters = [after_values(run) for run in runs]
+        for key in sorted(set(afters[0]) | set(afters[1])):
+            if afters[0].get(key) != afters[1].get(key):
+                differences.append('%s %s: %s' % (applier, key, ', '.join(
+                    '%s %r' % (suite, after.get(key)) for suite, after in zip(suites, afters))))
+        for field in ('timeout', 'rc'):
+            if len(set(run.get(field) for run in runs)) > 1:
+                differences.append('%s %s: %s' % (applier, field, ', '.join(
+                    '%s %s' % (suite, run.get(field)) for suite, run in zip(suites, runs))))
+        if len(set(run.get('rc') for run in runs)) > 1:
+            differences.append('%s stderr: %s' % (applier, ' / '.join(
+                '%s %r' % (suite, (run.get('stderr') or '')[:300]) for suite, run in zip(suites, runs))))
+    if differences:
+        SUITE_DIFFS['cases'] += 1
+        if len(SUITE_DIFFS['examples']) < keep:
+            SUITE_DIFFS['examples'].append({'files': show_files(files, limit=300), 'differences': differences[:10]})
+
+
 def check(files, answers, title='', record=True):
     """Compare every suite's answer; raise a Disagreement naming all that disagree.
 
     ``record``: count the case in the session summary (not for the harness's own tests).
     """
     messages, failing = [], []
+    if record:
+        note_suite_differences(files, answers)
     for suite, answer in sorted(answers.items()):
         outcome = compare(answer)
         if record:

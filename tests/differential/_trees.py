@@ -59,6 +59,11 @@ GLOBS = {
     'kernel.sched_*': ('1',),
 }
 KEYS = tuple(INT_KEYS)
+# Weighted coins that shrink to the plain choice (False) first.
+SOMETIMES = st.sampled_from((False, False, True))
+RARE = st.sampled_from((False, False, False, True))
+SELDOM = st.sampled_from((False,) * 19 + (True,))
+OFTEN = st.sampled_from((False, True, True))
 GLOB_KEYS = tuple(GLOBS)
 
 KEY_FORMS = ('dotted', 'slash', 'leading_slash', 'leading_dot', 'double_sep', 'trailing_sep', 'dot_then_slash',
@@ -146,29 +151,29 @@ def render_value(value, form):
 
 @st.composite
 def assignment(draw):
-    if draw(st.integers(0, 5)) == 0:
+    if draw(RARE):
         key = draw(st.sampled_from(GLOB_KEYS))
         value = draw(st.sampled_from(GLOBS[key]))
     else:
         key = draw(st.sampled_from(KEYS))
         value = draw(st.sampled_from(INT_KEYS[key]))
-    form = draw(st.sampled_from(KEY_FORMS)) if draw(st.integers(0, 2)) == 0 else 'dotted'
-    prefix = draw(st.sampled_from(PREFIXES)) if draw(st.integers(0, 3)) == 0 else ''
-    if draw(st.integers(0, 2)) == 0:
+    form = draw(st.sampled_from(KEY_FORMS)) if draw(SOMETIMES) else 'dotted'
+    prefix = draw(st.sampled_from(PREFIXES)) if draw(RARE) else ''
+    if draw(SOMETIMES):
         before, after_key, after_value = (draw(st.sampled_from(PADS)) for dummy in range(3))
     else:
         before = after_key = after_value = ''
-    if prefix.strip() == '-' and draw(st.integers(0, 2)) == 0:  # "-key" alone: excluded from globs
+    if prefix.strip() == '-' and draw(SOMETIMES):  # "-key" alone: excluded from globs
         return before + prefix + render_key(key, form) + after_key
-    separator = draw(st.sampled_from(SEPARATORS)) if draw(st.integers(0, 3)) == 0 else ' = '
-    vform = draw(st.sampled_from(VALUE_FORMS)) if draw(st.integers(0, 2)) == 0 else 'plain'
+    separator = draw(st.sampled_from(SEPARATORS)) if draw(RARE) else ' = '
+    vform = draw(st.sampled_from(VALUE_FORMS)) if draw(SOMETIMES) else 'plain'
     return (before + prefix + render_key(key, form) + after_key + separator + render_value(value, vform)
             + after_value)
 
 
 @st.composite
 def other_line(draw):
-    if draw(st.integers(0, 19)) == 0:  # a long line: comment, or an assignment after padding
+    if draw(SELDOM):  # a long line: comment, or an assignment after padding
         length = draw(st.sampled_from(LONG))
         tail = draw(st.sampled_from(('', 'net.ipv4.tcp_sack = 0')))
         if draw(st.booleans()):
@@ -180,9 +185,9 @@ def other_line(draw):
 @st.composite
 def file_text(draw):
     lines = draw(st.lists(st.one_of(assignment(), assignment(), assignment(), other_line()), max_size=8))
-    ending = draw(st.sampled_from(ENDINGS)) if draw(st.integers(0, 4)) == 0 else '\n'
+    ending = draw(st.sampled_from(ENDINGS)) if draw(RARE) else '\n'
     text = ''.join(line + ending for line in lines)
-    if text and draw(st.integers(0, 5)) == 0:
+    if text and draw(RARE):
         text = text[:-len(ending)]  # no line ending at the end of the file
     return Data(text.encode('utf-8'))
 
@@ -213,14 +218,14 @@ def trees(draw, fifo=False):
     files = {}
     for item in draw(st.lists(entry(), max_size=6)):
         files[_normal(item['path'])] = item
-    if draw(st.integers(0, 2)) > 0:
+    if draw(OFTEN):
         files['/etc/sysctl.conf'] = {'path': '/etc/sysctl.conf', 'data': draw(file_text())}
     if draw(st.booleans()):  # Debian's procps ships this link: systemd-sysctl reads sysctl.conf in name order
         files.setdefault('/etc/sysctl.d/99-sysctl.conf',
                          {'path': '/etc/sysctl.d/99-sysctl.conf', 'type': 'symlink', 'target': '../sysctl.conf'})
     if any(item.get('target') == '/run/kt-case/real.conf' for item in files.values()):
         files['/run/kt-case/real.conf'] = {'path': '/run/kt-case/real.conf', 'data': draw(file_text())}
-    if fifo and draw(st.integers(0, 9)) == 0:
+    if fifo and draw(SELDOM):
         path = draw(st.sampled_from(DIRS)) + '/' + draw(st.sampled_from(NAMES))
         files[_normal(path)] = {'path': path, 'type': 'fifo'}
     links = [LINK] if draw(st.booleans()) else []

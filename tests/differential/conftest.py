@@ -8,6 +8,7 @@ the end; the session fails if this machine's own host-wide values changed.
 
 import json
 import os
+import signal
 import threading
 
 import pytest
@@ -44,10 +45,15 @@ def host_kernel_untouched():
     assert _host_values() == before
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt('signal %d' % signum)
+
+
 @pytest.fixture(scope='session')
 def runners():
-    """{suite: Runner}, started in parallel; removed at the end of the session."""
+    """{suite: Runner}, started in parallel; removed at the end of the session (also on SIGTERM)."""
     started, errors = {}, []
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # pytest then tears down: no container is left behind
 
     def start(suite):
         try:
@@ -71,6 +77,7 @@ def runners():
     finally:
         for runner in started.values():
             runner.close()
+        signal.signal(signal.SIGTERM, previous)
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -98,6 +105,12 @@ def pytest_terminal_summary(terminalreporter):
         write('  undecided (allowed without the oracle): %d' % sum(stats['undecided'].values()))
         for reason, count in undecided[:15]:
             write('    %6d  %s' % (count, reason))
+    if len(_driver.GREETINGS) > 1:
+        terminalreporter.section('differential: the same real applier, different values on two suites')
+        write('%d cases' % _driver.SUITE_DIFFS['cases'])
+        for example in _driver.SUITE_DIFFS['examples']:
+            write('\n'.join(example['differences']))
+            write(example['files'])
     if _driver.PROVENANCE:
         terminalreporter.section('differential: corpus provenance')
         for item in _driver.PROVENANCE:
@@ -105,7 +118,8 @@ def pytest_terminal_summary(terminalreporter):
     try:
         os.makedirs(os.path.dirname(SUMMARY), exist_ok=True)
         with open(SUMMARY, 'w') as handle:
-            json.dump({'greetings': _driver.GREETINGS, 'stats': _driver.STATS, 'corpus': _driver.PROVENANCE},
+            json.dump({'greetings': _driver.GREETINGS, 'stats': _driver.STATS, 'corpus': _driver.PROVENANCE,
+                       'suite_differences': _driver.SUITE_DIFFS},
                       handle, indent=1, sort_keys=True)
         write('summary written to %s' % os.path.relpath(SUMMARY, _driver.REPO))
     except OSError as exc:

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Differential runner: the real boot appliers against our prediction, inside one test container.
 
 Started once per container (the checkout bind-mounted read-only at
@@ -58,7 +57,6 @@ net.ipv4.tcp_fastopen_key).
 
 import base64
 import ctypes
-import errno
 import importlib
 import json
 import os
@@ -422,7 +420,7 @@ def _command_output(argv):
 
 def excluded_keys():
     """Keys left out of every comparison: unreadable ones, and those that differ between fresh namespaces."""
-    samples = [in_fresh_netns(lambda: read_net(), 60) for dummy in range(3)]
+    samples = [in_fresh_netns(read_net, 60) for dummy in range(3)]
     for sample in samples:
         if not isinstance(sample, list):
             raise RuntimeError('cannot read /proc/sys/net in a fresh namespace: %r' % (sample,))
