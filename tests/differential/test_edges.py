@@ -93,6 +93,8 @@ CASES = {
     'tcp_rmem two of three': A('net.ipv4.tcp_rmem = 4096 1000\n'),
     'string key': A('net.ipv4.tcp_congestion_control = reno\n'),
     'bogus string': A('net.ipv4.tcp_congestion_control = bogus\n'),
+    # Outside the initial namespace only net.ipv4.tcp_allowed_congestion_control may be set: EPERM.
+    'restricted congestion control': A('net.ipv4.tcp_congestion_control = cubic\n'),
     'dependent keys in bad order': A('net.ipv4.ipfrag_high_thresh = 512000\nnet.ipv4.ipfrag_low_thresh = 400000\n'),
     'dependent keys low too high': A('net.ipv4.ipfrag_low_thresh = 5000000\nnet.ipv4.ipfrag_high_thresh = 6000000\n'),
     'duplicates': A('net.core.somaxconn = 400\nnet.core.somaxconn = 401\nnet.core.somaxconn = 401\n'),
