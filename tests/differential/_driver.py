@@ -74,7 +74,7 @@ class Runner(object):
             raise
         if not self.hello.get('hello'):
             self.close()
-            raise RunnerError('unexpected greeting from the runner: %r' % (self.hello,))
+            raise RunnerError('the %s runner refused to start: %s' % (suite, self.hello.get('error', self.hello)))
 
     def _stderr_tail(self):
         self.stderr.seek(0)

@@ -495,8 +495,21 @@ def handle(request, state):
     return answer
 
 
+def writable_host_trees():
+    """The host-wide /proc/sys trees this container could write (kt-init makes them all read-only)."""
+    return [path for path in sorted(os.path.join('/proc/sys', name) for name in os.listdir('/proc/sys'))
+            if path != PROC_NET and os.path.isdir(path) and not os.statvfs(path).f_flag & os.ST_RDONLY]
+
+
 def main():
     os.environ.update(ENV)
+    writable = writable_host_trees()
+    if writable:  # an applier would change the machine's own settings: refuse
+        sys.stdout.write(json.dumps({'hello': False, 'error': 'refusing to run: %s writable (start the container '
+                                     'with tests/containers/start.sh: kt-init makes them read-only)'
+                                     % ', '.join(writable)}) + '\n')
+        sys.stdout.flush()
+        return 2
     initial = snapshot_tree()
     initial_dirs = [real for real in _real_dirs() if os.path.isdir(real)]
     greeting = hello(initial)
