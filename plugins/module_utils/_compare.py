@@ -156,6 +156,32 @@ def parse_expectation(key, desired):
 _DECIMAL = re.compile(r'-?(0|[1-9][0-9]*)\Z')
 
 
+def _check_integers(value, key, count):
+    """Refuse a value for an integer key holding ``count`` integers that would never read back as written.
+
+    The kernel keeps only the leading integers (``9000 # more`` reads back
+    9000, ``30 31`` on a one-integer key 30) and changes only as many as
+    given (``1024`` on the port range keeps its high end).
+    """
+    tokens = value.split()
+    numbers = []
+    for token in tokens:
+        if not _DECIMAL.match(token):
+            break
+        numbers.append(token)
+    if len(numbers) == len(tokens) == count:
+        return
+    if numbers and len(tokens) != len(numbers):
+        hint = 'the kernel keeps only the integers before %r' % tokens[len(numbers)]
+    elif not numbers:
+        hint = 'the key holds integers'
+    else:
+        hint = 'the key holds %d integer%s' % (count, '' if count == 1 else 's')
+    example = ' '.join(numbers[:count]) if len(numbers) >= count else None
+    raise InvalidExpectationError('value %r for %s never reads back as written: %s%s'
+                                  % (value, key, hint, '; write %s' % example if example else ''))
+
+
 def check_bounds(expectations, live_values):
     """Raise InvalidExpectationError for expectations the key's live value shows can never hold.
 
@@ -175,6 +201,7 @@ def check_bounds(expectations, live_values):
             if live.split() and all(_DECIMAL.match(token) for token in live.split()):
                 for value in (expectation.one_of or (expectation.exact,)):
                     check_decimal(value, key)
+                    _check_integers(value, key, len(live.split()))
             continue
         fields = live.split()
         if len(fields) == 1:

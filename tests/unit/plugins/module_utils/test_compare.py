@@ -461,3 +461,25 @@ def test_check_bounds_refuses_multi_value_keys(written, live, message):
     with pytest.raises(InvalidExpectationError) as exc:
         check_bounds(expectations, live)
     assert str(exc.value) == message
+
+
+@pytest.mark.parametrize('desired, live, message', [
+    ('9000 # more', '4096', "value '9000 # more' for %s never reads back as written: the kernel keeps only the "
+                            "integers before '#'; write 9000" % KEY),
+    ('30 31', '1', "value '30 31' for %s never reads back as written: the key holds 1 integer; write 30" % KEY),
+    ('1024', '32768\t60999', "value '1024' for %s never reads back as written: the key holds 2 integers" % KEY),
+    ('cubic', '1', "value 'cubic' for %s never reads back as written: the key holds integers" % KEY),
+    ({'one_of': ['1', '2 # two']}, '1', "value '2 # two' for %s never reads back as written: the kernel keeps only "
+                                        "the integers before '#'; write 2" % KEY),
+], ids=['inline-comment', 'more-integers', 'fewer-integers', 'word', 'one-of-inline-comment'])
+def test_values_an_integer_key_never_reads_back_are_refused(desired, live, message):
+    with pytest.raises(InvalidExpectationError) as exc:
+        check_bounds({KEY: parse_expectation(KEY, desired)}, {KEY: live})
+    assert str(exc.value) == message
+
+
+@pytest.mark.parametrize('desired, live', [
+    ('8192', '4096'), ('1024 65000', '32768\t60999'), ('-1', '0'), ('cubic # x', 'cubic'),
+], ids=['one-integer', 'two-integers', 'negative', 'string-key-taken-whole'])
+def test_values_that_read_back_as_written_pass(desired, live):
+    check_bounds({KEY: parse_expectation(KEY, desired)}, {KEY: live})
