@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 
 import pytest
 import yaml
@@ -160,3 +161,25 @@ def test_unknown_profile(function, name):
         function(name)
     assert exc.type is SysctlError
     assert str(exc.value) == UNKNOWN_MESSAGE % repr(name)
+
+
+def _yaml(path):
+    root = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..')
+    with open(os.path.join(root, path)) as handle:
+        return yaml.safe_load(handle)
+
+
+def test_boot_applier_choices_follow_the_appliers_table():
+    # _appliers.APPLIERS owns the families; every YAML contract that offers them follows it.
+    from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import APPLIERS
+    wanted = ['auto'] + list(APPLIERS)
+    fragment = importlib.import_module('ansible_collections.kerneltune.sysctl.plugins.doc_fragments.boot_applier')
+    assert yaml.safe_load(fragment.ModuleDocFragment.DOCUMENTATION)['options']['boot_applier']['choices'] == wanted
+    for module in ('audit', 'tune'):
+        documentation = yaml.safe_load(importlib.import_module(MODULES + module).DOCUMENTATION)
+        assert 'kerneltune.sysctl.boot_applier' in documentation['extends_documentation_fragment']
+    role = _yaml('roles/sysctl_tuning/meta/argument_specs.yml')['argument_specs']['main']['options']
+    assert role['sysctl_tuning_boot_applier']['choices'] == wanted
+    assert _yaml('roles/sysctl_tuning/defaults/main.yml')['sysctl_tuning_boot_applier'] == 'auto'
+    playbook = _yaml('playbooks/vars/audit_argument_spec.yml')['__sysctl_audit_argument_spec']
+    assert playbook['sysctl_audit_boot_applier']['choices'] == wanted
