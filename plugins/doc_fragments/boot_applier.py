@@ -21,8 +21,11 @@ options:
         sources only.
       - V(auto) picks the family from the init system (systemd as PID 1 with C(systemd-sysctl) present) and
         C(/etc/os-release).
-      - What the next C(sysctl --system) leaves (the reload prediction) is always modelled with the procps family
-        of the host (V(procps3) where the boot applier is V(systemd239) or V(systemd_rhel7)).
+      - What the next C(sysctl --system) leaves (the reload prediction) is modelled with the host's procps
+        family. With V(auto) it comes from C(/etc/os-release), V(procps3) on distributions with procps-ng 3.3
+        (RHEL/CentOS 7 to 9 and their rebuilds, Alibaba Cloud Linux 2 and 3, Amazon Linux 2, Ubuntu 20.04 and
+        22.04, Debian 10 and 11); with a given family it is V(procps3) for the old ones (V(procps3),
+        V(systemd239), V(systemd_rhel7)), else V(procps).
     type: str
     choices: [auto, procps, procps3, systemd, systemd239, systemd_rhel7]
     default: auto

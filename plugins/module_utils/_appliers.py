@@ -104,21 +104,36 @@ def reads_sysctl_conf_last(applier):
     return traits(applier).conf_last
 
 
+_RHEL_FAMILY = ('rhel', 'centos', 'ol', 'scientific', 'rocky', 'almalinux', 'anolis')
+
+
+def _old_procps(os_id, major):
+    """True where the distribution ships procps-ng 3.3 (its sysctl --system expands no globs)."""
+    return ((os_id in _RHEL_FAMILY and major in ('7', '8', '9')) or (os_id == 'alinux' and major in ('2', '3'))
+            or (os_id == 'ubuntu' and major in ('18', '20', '22')) or (os_id == 'debian' and major in ('10', '11'))
+            or (os_id == 'amzn' and major == '2'))
+
+
 def detect_applier(init_comm, systemd_sysctl_present, os_id, os_version_id):
     """Choose the boot applier family from facts of the host.
 
     systemd is the applier when it runs as init (``/proc/1/comm``) and ships
-    systemd-sysctl; its version family follows the distribution; anything
+    systemd-sysctl; its version family follows the distribution (Amazon Linux
+    2 is taken to carry Red Hat's systemd 219 patch, like CentOS 7); anything
     else (SysV init, containers, busybox) gets procps ``sysctl --system``.
     """
     major = (os_version_id or '').split('.')[0]
-    rhel_family = ('rhel', 'centos', 'ol', 'scientific', 'rocky', 'almalinux', 'anolis')
-    old_procps = (os_id in rhel_family and major in ('7', '8')) or (os_id == 'alinux' and major in ('2', '3')) \
-        or (os_id == 'ubuntu' and major in ('20', '22'))
     if init_comm != 'systemd' or not systemd_sysctl_present:
-        return 'procps3' if old_procps else 'procps'
-    if (os_id in rhel_family and major == '7') or (os_id == 'alinux' and major == '2'):
+        return detect_reload_applier(os_id, os_version_id)
+    if (os_id in _RHEL_FAMILY and major == '7') or (os_id == 'alinux' and major == '2') \
+            or (os_id == 'amzn' and major == '2'):
         return 'systemd_rhel7'
-    if (os_id in rhel_family and major == '8') or (os_id == 'alinux' and major == '3'):
-        return 'systemd239'
+    if (os_id in _RHEL_FAMILY and major == '8') or (os_id == 'alinux' and major == '3') \
+            or (os_id == 'debian' and major == '10'):
+        return 'systemd239'  # systemd 239 (RHEL 8) and 241 (Debian 10): no globs, no "-" prefix
     return 'systemd'
+
+
+def detect_reload_applier(os_id, os_version_id):
+    """The procps family of the host's ``sysctl --system``, from ``/etc/os-release``."""
+    return 'procps3' if _old_procps(os_id, (os_version_id or '').split('.')[0]) else 'procps'

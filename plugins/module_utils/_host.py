@@ -18,6 +18,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import
     SYSCTL_D_DIRS,
     SYSTEMD_SYSCTL_BINARIES,
     detect_applier,
+    detect_reload_applier,
     order_conf_files,
     reads_sysctl_conf_last,
 )
@@ -208,28 +209,33 @@ def _writes(applier, texts):
     return files, problems, write_sequence(assignments, applier, expand, writable), None
 
 
-def _oracle(keys, writes, initial=()):
-    """Replay the net.* writes in a throwaway namespace; None when that cannot be done here."""
+def _oracle(keys, writes, initial=(), notes=None):
+    """Replay the net.* writes in a throwaway namespace; None (and why, in ``notes``) when that cannot be done."""
     net_writes = [(item.key, item.value) for item in writes if item.key.startswith('net.')]
     net_keys = sorted(set([key for key in keys if key.startswith('net.')] + [key for key, dummy in net_writes]))
     if not net_keys:
         return None
     try:
         return _netns.replay(net_keys, net_writes, initial)
-    except _netns.OracleUnavailable:
+    except _netns.OracleUnavailable as exc:
+        if notes is not None:
+            notes.append('kernel check unavailable (%s): the model decided the net.* keys' % exc)
         return None
 
 
-def predict_host(applier, keys, live, oracle=True, texts=None):
+def predict_host(applier, keys, live, oracle=True, texts=None, reload_applier=None, notes=None):
     """Predict, for each key, what the next boot and the next ``sysctl --system`` leave in the kernel.
 
     ``live`` maps each key to its value now (None: absent or unreadable);
-    ``texts`` (read_texts form) caches the files read, and is filled in.
+    ``texts`` (read_texts form) caches the files read, and is filled in;
+    ``reload_applier`` is the family of ``sysctl --system`` (default: the
+    one RELOAD_APPLIER gives for the boot applier); ``notes`` (a list)
+    receives why the kernel check could not be used.
     Returns ``(files, problems, {key: prediction dict})`` (see _predict.combine).
     """
     texts = {} if texts is None else texts
     files, problems, boot_writes, blocked = _writes(applier, texts)
-    reload_applier = RELOAD_APPLIER[applier]
+    reload_applier = reload_applier or RELOAD_APPLIER[applier]
     if reload_applier == applier:
         reload_writes, reload_blocked = boot_writes, blocked
     else:
@@ -240,7 +246,7 @@ def predict_host(applier, keys, live, oracle=True, texts=None):
 
     boot_oracle = reload_oracle = None
     if oracle:
-        boot_oracle = _oracle(keys, boot_writes)
+        boot_oracle = _oracle(keys, boot_writes, notes=notes)
         if boot_oracle is not None:
             touched = sorted(set(item.key for item in reload_writes if item.key.startswith('net.')))
             initial = [(key, current(key)) for key in touched if current(key) is not None]
@@ -272,10 +278,23 @@ def _os_release(path='/etc/os-release'):
 
 def host_applier():
     """Detect the boot applier of this host (see _appliers.detect_applier)."""
+    return host_appliers()[0]
+
+
+def appliers(choice):
+    """``(boot applier, reload applier)`` for a ``boot_applier`` option value (``auto``: detected here)."""
+    if choice == 'auto':
+        return host_appliers()
+    return choice, RELOAD_APPLIER[choice]
+
+
+def host_appliers():
+    """``(boot applier, reload applier)`` of this host (_appliers.detect_applier, detect_reload_applier)."""
     try:
         init_comm = read_text('/proc/1/comm').strip()
     except (IOError, OSError):
         init_comm = ''
     present = any(os.path.exists(path) for path in SYSTEMD_SYSCTL_BINARIES)
     release = _os_release()
-    return detect_applier(init_comm, present, release.get('ID', ''), release.get('VERSION_ID', ''))
+    os_id, version = release.get('ID', ''), release.get('VERSION_ID', '')
+    return detect_applier(init_comm, present, os_id, version), detect_reload_applier(os_id, version)

@@ -258,6 +258,11 @@ boot_applier:
   returned: always
   type: str
   sample: procps
+reload_applier:
+  description: The procps family modelled for the next C(sysctl --system) (V(procps3) on distributions with procps 3.3).
+  returned: always
+  type: str
+  sample: procps
 boot_files:
   description: The configuration files the boot applier reads, in the order it applies them.
   returned: always
@@ -317,6 +322,8 @@ problems:
   sample: [{file: /etc/sysctl.d/10-a.conf, line: 7, text: "garbage", reason: 'not an assignment (no "=")'}]
 '''
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import APPLIERS
@@ -325,7 +332,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import au
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import check_bounds
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
-    host_applier,
+    appliers,
     predict_host,
     read_live,
     read_or_empty,
@@ -356,22 +363,29 @@ def main():
                                           merge(params['baseline_profile'], params['baseline'], 'baseline'))
         if not expectations:
             module.fail_json(msg='nothing to audit: expect is empty and no profile was given')
-        applier = module.params['boot_applier']
-        if applier == 'auto':
-            applier = host_applier()
+        applier, reload_applier = appliers(params['boot_applier'])
         live, unreadable = read_values(expectations)  # an unreadable key is reported on it; the others audited
         check_bounds(expectations, live)
-        files, problems, predictions = predict_host(applier, sorted(expectations), live, params['kernel_check'])
+        notes = []
+        files, problems, predictions = predict_host(applier, sorted(expectations), live, params['kernel_check'],
+                                                    reload_applier=reload_applier, notes=notes)
         results, summary = audit(expectations, baselines, live, predictions,
                                  dict((key, str(exc)) for key, exc in unreadable.items()))
     except SysctlError as exc:
         module.fail_json(msg=str(exc))
 
     problem_list = [dict(file=p.source, line=p.line, text=p.text, reason=p.reason) for p in problems]
+    warned = set()
     for problem in problem_list:
-        module.warn('%s:%d: %s' % (problem['file'], problem['line'], problem['reason']))
+        # /etc/sysctl.conf read twice by procps (also through the 99-sysctl.conf link): one warning
+        place = (os.path.realpath(problem['file']), problem['line'], problem['reason'])
+        if place not in warned:
+            warned.add(place)
+            module.warn('%s:%d: %s' % (problem['file'], problem['line'], problem['reason']))
+    for note in notes:
+        module.warn(note)
     outcome = dict(changed=False, sysctl=results, summary=summary, boot_applier=applier,
-                   boot_files=files, problems=problem_list)
+                   reload_applier=reload_applier, boot_files=files, problems=problem_list)
     if params['pressure']:
         try:
             outcome['pressure'] = pressure(read_or_empty('/proc/net/sockstat'), read_or_empty('/proc/net/netstat'),

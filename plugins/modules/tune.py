@@ -197,7 +197,7 @@ from collections import OrderedDict
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import APPLIERS, RELOAD_APPLIER
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import APPLIERS
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import (
     audit, drift_lines, merge, not_holding, prepare,
@@ -206,7 +206,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import KernelRejectedError, SysctlError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._files import Transaction, backup, to_bytes, to_text
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
-    conf_files, host_applier, predict_host, read_assignments,
+    appliers, conf_files, predict_host, read_assignments,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import (
     apply_all, in_container, is_namespaced, read_values, unknown_key_error,
@@ -225,21 +225,22 @@ LOCK_FILE = '/run/kerneltune-sysctl.lock'
 EDITABLE_ROOT = '/etc/'
 
 
-def _audit_now(expectations, baselines, applier, kernel_check, texts=None, live=None):
+def _audit_now(expectations, baselines, applier, reload_applier, kernel_check, texts=None, live=None):
     """Read the host (afresh unless given) and audit it (the logic of kerneltune.sysctl.audit)."""
     unreadable = {}
     if live is None:
         live, unreadable = read_values(expectations)
-    dummy, dummy2, predictions = predict_host(applier, sorted(expectations), live, kernel_check, texts)
+    dummy, dummy2, predictions = predict_host(applier, sorted(expectations), live, kernel_check, texts,
+                                              reload_applier=reload_applier)
     results, summary = audit(expectations, baselines, live, predictions,
                              dict((key, str(exc)) for key, exc in unreadable.items()))
     return dict(sysctl=results, summary=summary)
 
 
-def _shadows(applier, path, text, values, texts):
+def _shadows(applier, reload_applier, path, text, values, texts):
     """The lines that would undo the drop-in at the next boot or the next sysctl --system (once each)."""
     found = OrderedDict()
-    for name in (applier, RELOAD_APPLIER[applier]) if RELOAD_APPLIER[applier] != applier else (applier,):
+    for name in (applier, reload_applier) if reload_applier != applier else (applier,):
         planned = dict(texts)
         planned[path] = (to_bytes(text).decode('latin-1'), None)
         assignments, dummy = read_assignments(conf_files(name, planned=path), name, planned)
@@ -274,10 +275,10 @@ def _plan(module, params):
     text = render_dropin(values, reasons, params['header'])
     check_rendered(text, values, path)
 
-    applier = host_applier() if params['boot_applier'] == 'auto' else params['boot_applier']
+    applier, reload_applier = appliers(params['boot_applier'])
     texts = {}  # each file read once, for the audit before and for the planned order
-    before = _audit_now(expectations, baselines, applier, params['kernel_check'], texts, live)
-    shadows = _shadows(applier, path, text, values, texts)
+    before = _audit_now(expectations, baselines, applier, reload_applier, params['kernel_check'], texts, live)
+    shadows = _shadows(applier, reload_applier, path, text, values, texts)
     if shadows and params['shadowed'] == 'fail':
         raise SysctlError('files applied after %s would undo it at boot: %s' % (path, ', '.join(
             '%s:%d sets %s = %s' % (s.source, s.line, s.key, s.value) for s in shadows)))
@@ -299,7 +300,7 @@ def _plan(module, params):
     if not params['apply_live']:
         changes = {}
     return dict(expectations=expectations, baselines=baselines, values=values, live=live, text=text,
-                current=current, shadows=shadows, changes=changes, applier=applier,
+                current=current, shadows=shadows, changes=changes, applier=applier, reload_applier=reload_applier,
                 before=before,
                 skipped_live=skipped_live, skipped_missing=missing)
 
@@ -381,7 +382,8 @@ def main():
         except SysctlError as exc:
             result['changed'] = False  # everything was put back
             module.fail_json(msg=str(exc), **result)
-    result['after'] = _audit_now(plan['expectations'], plan['baselines'], plan['applier'], params['kernel_check'])
+    result['after'] = _audit_now(plan['expectations'], plan['baselines'], plan['applier'], plan['reload_applier'],
+                                 params['kernel_check'])
     lock.close()
     if params['verify']:
         boot_only = plan['skipped_live'] if params['apply_live'] else list(plan['values'])

@@ -17,6 +17,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import
     SYSTEMD_SYSCTL_BINARIES,
     UnknownApplierError,
     detect_applier,
+    detect_reload_applier,
     order_conf_files,
     reads_sysctl_conf_last,
     traits,
@@ -176,7 +177,7 @@ DETECT_CASES = [
     ('init', True, 'ubuntu', '22.04', 'procps3'),
     ('init', True, 'ubuntu', '20.04', 'procps3'),
     ('init', True, 'ubuntu', '24.04', 'procps'),
-    ('init', True, 'rhel', '9.3', 'procps'),
+    ('init', True, 'rhel', '9.3', 'procps3'),  # RHEL 9 ships procps-ng 3.3.17
     ('bash', False, 'alpine', '3.19.1', 'procps'),
     ('sh', True, 'debian', '12', 'procps'),
     ('', False, '', '', 'procps'),
@@ -184,6 +185,10 @@ DETECT_CASES = [
     ('systemd', False, 'ubuntu', '24.04', 'procps'),
     ('systemd', False, 'ubuntu', '22.04', 'procps3'),
     ('systemd', False, 'centos', '7', 'procps3'),
+    ('systemd', True, 'amzn', '2', 'systemd_rhel7'),
+    ('systemd', True, 'amzn', '2023', 'systemd'),
+    ('systemd', True, 'debian', '10', 'systemd239'),
+    ('systemd', True, 'debian', '11', 'systemd'),
 ]
 DETECT_IDS = [
     'ubuntu-22', 'ubuntu-20', 'debian', 'centos7', 'rhel7-minor', 'oracle7', 'scientific7', 'alinux2', 'centos8',
@@ -192,6 +197,7 @@ DETECT_IDS = [
     'sysv-init-rhel8', 'sysv-init-alinux3', 'sysv-init-ubuntu22', 'sysv-init-ubuntu20', 'sysv-init-ubuntu24',
     'sysv-init-rhel9', 'container-shell', 'container-shell-with-binary', 'nothing-known', 'nothing-known-none',
     'systemd-init-without-binary', 'systemd-init-without-binary-ubuntu22', 'systemd-init-without-binary-centos7',
+    'amazon2', 'amazon2023', 'debian10', 'debian11',
 ]
 
 
@@ -199,3 +205,15 @@ DETECT_IDS = [
 def test_detect_applier(init_comm, present, os_id, version, expected):
     assert detect_applier(init_comm, present, os_id, version) == expected
     assert expected in APPLIERS
+
+
+# The procps family of "sysctl --system" follows the distribution, whatever the boot applier.
+@pytest.mark.parametrize('os_id, version, expected', [
+    ('debian', '12', 'procps'), ('debian', '13', 'procps'), ('debian', '11', 'procps3'), ('debian', '10', 'procps3'),
+    ('ubuntu', '24.04', 'procps'), ('ubuntu', '22.04', 'procps3'), ('ubuntu', '20.04', 'procps3'),
+    ('rhel', '9.4', 'procps3'), ('rocky', '8.9', 'procps3'), ('centos', '7', 'procps3'), ('alinux', '3', 'procps3'),
+    ('alinux', '2', 'procps3'), ('amzn', '2', 'procps3'), ('fedora', '40', 'procps'), ('', '', 'procps'),
+    ('rhel', None, 'procps'),
+])
+def test_detect_reload_applier(os_id, version, expected):
+    assert detect_reload_applier(os_id, version) == expected
