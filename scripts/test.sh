@@ -60,7 +60,7 @@ fi
 if wanted differential; then
     # Boot prediction vs the real sysctl --system and systemd-sysctl of Debian 12 and 13 (tests/differential).
     step "debian 13 image" bash tests/containers/build-image.sh trixie
-    step "differential tests (real appliers, bookworm + trixie)" python -m pytest -q -p no:cacheprovider -rs tests/differential
+    step "differential tests (real appliers, bookworm + trixie)" python -m pytest -q -p no:cacheprovider -rfEs tests/differential
 fi
 if wanted molecule; then
     step "molecule scenarios" molecule test --all
