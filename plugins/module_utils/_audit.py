@@ -62,15 +62,25 @@ def prepare(expect, baseline=None):
 
 def boot_reason(entry):
     """Why a key's value will not hold (the next boot or ``sysctl --system`` changes it), in words, or None."""
+    if entry['live'] is None:
+        return None  # missing: nothing to hold (the module says what the kernel has instead)
     if entry.get('blocked'):
         return 'sysctl files are not applied at all: %s is a FIFO or socket the appliers block on' % entry['blocked']
-    if entry.get('undecided'):
-        return 'the next boot cannot be predicted: %s' % entry['undecided']
+    if entry.get('_boot_undecided'):
+        return 'the next boot cannot be predicted: %s' % entry['_boot_undecided']
+    if entry.get('_reload_undecided'):
+        return 'the next sysctl --system cannot be predicted: %s' % entry['_reload_undecided']
     expectation = entry['_expectation']
     if not meets(expectation, entry['boot']):
-        if entry['boot'] is None:
-            return 'nothing persists it'
-        return 'the next boot applies %s from %s' % (entry['boot'], entry['boot_source'])
+        if entry['boot'] is not None:
+            return 'the next boot applies %s from %s' % (entry['boot'], entry['boot_source'])
+        if entry.get('rejected'):
+            reason = 'the kernel rejects every value written at the next boot: %s' % '; '.join(entry['rejected'])
+        else:
+            reason = 'nothing persists it'
+        if entry.get('kernel_default') is not None and meets(expectation, entry['kernel_default']):
+            reason += ' (the kernel default %s would meet it)' % entry['kernel_default']
+        return reason
     if entry.get('reload') is not None and not meets(expectation, entry['reload']):
         return 'the next sysctl --system applies %s from %s' % (entry['reload'], entry['reload_source'])
     return None
@@ -112,9 +122,12 @@ def audit(expectations, baselines, live_values, predictions, unreadable=None):
             'baseline': baseline,
             'at_baseline': at_baseline,
             '_expectation': expectation,
+            '_boot_undecided': predicted['boot_undecided'],
+            '_reload_undecided': predicted['reload_undecided'],
         }
         entry['reason'] = boot_reason(entry)
-        del entry['_expectation']
+        for internal in ('_expectation', '_boot_undecided', '_reload_undecided'):
+            del entry[internal]
         if entry['blocked']:
             undecided = None  # nothing applies at all: boot_drift, with that reason
         status = key_status(expectation, live, predicted['boot'], predicted['reload'], undecided)

@@ -32,7 +32,7 @@ def _from_oracle(key, writes, oracle, start):
         return None
     net_writes = [item for item in writes if item.key.startswith('net.')]
     mine = [(item, results[index]) for index, item in enumerate(net_writes) if item.key == key]
-    rejected = ['%s: %s' % (item.source, os.strerror(code)) for item, code in mine if code]
+    rejected = ['%s: %r: %s' % (item.source, display(item.value), os.strerror(code)) for item, code in mine if code]
     accepted = [item for item, code in mine if not code]
     last_change = changed_at.get(key)
     if accepted and (last_change is None or net_writes[last_change].key == key

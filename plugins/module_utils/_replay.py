@@ -13,6 +13,7 @@ sees all of them.
 import re
 from collections import namedtuple
 
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import display
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._kernel import write
 
 _DEVICE_FORWARDING = re.compile(r'net\.ipv4\.conf\.[^.]+\.forwarding\Z')
@@ -95,7 +96,8 @@ class _Model(object):
             self.state[item.key] = (outcome.value, item.source, None if outcome.complete else undecided, rejected,
                                     certain and outcome.certain)
         elif outcome.state == 'rejected':
-            self.state[item.key] = (value, source, undecided, rejected + ('%s: %s' % (item.source, outcome.reason),),
+            self.state[item.key] = (value, source, undecided,
+                                    rejected + ('%s: %r: %s' % (item.source, display(item.value), outcome.reason),),
                                     certain)
         else:
             self.state[item.key] = (value, source, '%s: %s' % (item.source, outcome.reason), rejected, certain)

@@ -337,7 +337,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
     read_live,
     read_or_empty,
 )
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import read_values
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import read_values, unknown_key_error
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._pressure import PRESSURE_KEYS, pressure
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import baseline_profile_names, profile_names
 
@@ -371,6 +371,9 @@ def main():
                                                     reload_applier=reload_applier, notes=notes)
         results, summary = audit(expectations, baselines, live, predictions,
                                  dict((key, str(exc)) for key, exc in unreadable.items()))
+        for key, result in results.items():
+            if result['status'] == 'missing':  # a typo, or a key of another kernel or namespace
+                result['reason'] = str(unknown_key_error(key))
     except SysctlError as exc:
         module.fail_json(msg=str(exc))
 
