@@ -5,7 +5,7 @@
 
 One place owns these facts. Each applier family is a set of traits read from
 the appliers' own sources; the two reference families (``procps``:
-procps-ng 4.0.x ``sysctl --system``; ``systemd``: systemd-sysctl 250 to 257)
+procps-ng 4.0.x ``sysctl --system``; ``systemd``: systemd-sysctl 245 to 257)
 are checked against the real programs of Debian 12 and 13 by the differential
 tests. The others are modelled from their sources only:
 

@@ -58,7 +58,7 @@ PROFILES = {
             },
             'net.ipv4.tcp_fin_timeout': {
                 'value': {'max': 30},
-                'reason': 'reclaim orphaned FIN_WAIT2 sockets after 30 s instead of 60 s',
+                'reason': 'reclaim orphaned FIN_WAIT2 sockets after at most 30 s instead of 60 s',
             },
             'net.ipv4.tcp_tw_reuse': {
                 'value': 1,

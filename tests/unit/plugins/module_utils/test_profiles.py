@@ -69,7 +69,7 @@ def test_high_connection_reasons():
         'net.ipv4.tcp_max_syn_backlog': 'half-open connections queued per listener before SYNs are dropped or cookied',
         'net.core.somaxconn': 'cap of every listen() backlog; with syncookies on it also bounds the SYN queue',
         'net.ipv4.tcp_syncookies': 'keep SYN-flood protection on when the SYN queue is full',
-        'net.ipv4.tcp_fin_timeout': 'reclaim orphaned FIN_WAIT2 sockets after 30 s instead of 60 s',
+        'net.ipv4.tcp_fin_timeout': 'reclaim orphaned FIN_WAIT2 sockets after at most 30 s instead of 60 s',
         'net.ipv4.tcp_tw_reuse': 'let new outgoing connections reuse TIME_WAIT ports safely (timestamps)',
     }
 
