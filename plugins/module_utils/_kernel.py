@@ -193,9 +193,22 @@ def write_string(key, current, data, lookup):
         return _outcome('rejected', reason='%s takes one name, not %r' % (key, text))
     listing = VALIDATED_STRINGS[key]
     available = lookup(listing) if listing else None
+    if key == 'net.ipv4.tcp_congestion_control' and not _initial_namespace(lookup):
+        # Outside the initial network namespace only the algorithms of tcp_allowed_congestion_control
+        # may be chosen (EPERM otherwise, even for one that is available).
+        allowed = lookup('net.ipv4.tcp_allowed_congestion_control')
+        if allowed is not None:
+            if text in allowed.split():
+                return _outcome('accepted', text)
+            return _outcome('rejected', reason='not in tcp_allowed_congestion_control (%s)' % allowed)
     if available is not None and text in available.split():
         return _outcome('accepted', text)
     return _outcome('undecided', reason='the kernel checks %s against what it can load' % key)
+
+
+def _initial_namespace(lookup):
+    """True in the initial network namespace: keys such as net.core.netdev_max_backlog exist only there."""
+    return lookup('net.core.netdev_max_backlog') is not None
 
 
 def write(key, current, data, lookup=None):

@@ -179,7 +179,7 @@ sysctl:
           description:
             - The value the next C(sysctl --system) (procps; run by operators, package scripts and tuned) leaves,
               starting from the live values. It applies C(/etc/sysctl.conf) last even on hosts whose boot does not.
-            - Null when it leaves the key as it is.
+            - Null when it writes nothing to the key (no file sets it, or the kernel rejects every value).
           type: str
           sample: "5000"
         reload_source:
@@ -207,8 +207,15 @@ sysctl:
           description: Why the next boot cannot be predicted for this key, or null.
           type: str
           sample: null
+        blocked:
+          description: A FIFO or socket named C(*.conf) the appliers would block on, so that nothing is applied; or null.
+          type: str
+          sample: null
         reason:
-          description: Why the key will not hold (the next boot, the next C(sysctl --system), nothing persists it), or null.
+          description:
+            - Why the key will not hold (the next boot, the next C(sysctl --system), nothing persists it, the kernel
+              rejects every value written), or null.
+            - For a V(missing) key, what the kernel has instead (close keys, for a typo).
           type: str
           sample: the next boot applies 5000 from /etc/sysctl.conf:12
         expected:

@@ -16,8 +16,8 @@ description:
   - Every status of M(kerneltune.sysctl.audit) is counted and coloured, V(unreadable) included. C(report.csv) has
     the columns C(host), C(key), C(live), C(boot), C(boot_source), C(expected), C(baseline), C(at_baseline),
     C(status), C(pressure), C(error) (why an V(unreadable) key could not be read), C(reload) and C(reload_source)
-    (what the next C(sysctl --system) leaves, and from which line) and C(reason) (why a V(boot_drift) or
-    V(undecided) key will not hold).
+    (what the next C(sysctl --system) leaves, and from which line) and C(reason) (why the key will not hold, or
+    what the kernel has instead of a V(missing) key).
   - An action plugin. Run it once (C(run_once)), on the controller; it never touches the hosts.
 author:
   - kerneltune.sysctl contributors (@kerneltune)

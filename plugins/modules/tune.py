@@ -173,7 +173,8 @@ boot_applier:
 before:
   description:
     - The audit of the managed keys before the change, as M(kerneltune.sysctl.audit) returns it (C(sysctl) per key
-      with C(live), C(boot), C(boot_source), C(expected), C(baseline), C(at_baseline), C(status); C(summary)).
+      with C(live), C(boot), C(boot_source), C(reload), C(reload_source), C(checked_by), C(kernel_default),
+      C(rejected), C(undecided), C(reason), C(expected), C(baseline), C(at_baseline), C(status); C(summary)).
     - In check mode this is the drift report.
   returned: always
   type: dict
