@@ -151,14 +151,14 @@ SINGLE_CASES = [
      entry('262144', None, None, {'min': 262144}, None, None, 'boot_drift', reason='nothing persists it')),
     ({'min': 262144}, None, '300000', [(ETC, 'net.ipv4.tcp_max_tw_buckets = 262144\n')], 'procps',
      entry('300000', '262144', ETC + ':1', {'min': 262144}, None, None, 'ok', checked_by='assumed')),
-    # a key this kernel does not have: the appliers skip it (nothing is written)
+    # a key this kernel does not have: the appliers skip it (nothing is written); nothing to hold, no reason
     ({'min': 262144}, 5000, None, [(ETC, 'net.ipv4.tcp_max_tw_buckets = 262144\n')], 'procps',
-     entry(None, None, None, {'min': 262144}, '5000', None, 'missing', reason='nothing persists it')),
+     entry(None, None, None, {'min': 262144}, '5000', None, 'missing')),
     # a later line the kernel rejects leaves the earlier value (procps writes every line)
     ({'min': 262144}, None, '262144', [(ETC, 'net.ipv4.tcp_max_tw_buckets = 262144\n'),
                                        (CONF, 'net.ipv4.tcp_max_tw_buckets = 5_000\n')], 'procps',
      entry('262144', '262144', ETC + ':1', {'min': 262144}, None, None, 'ok',
-           rejected=[CONF + ':1: ' + NOT_AN_INTEGER])),
+           rejected=[CONF + ":1: '5_000': " + NOT_AN_INTEGER])),
     # the kernel reads the leading integer: a comment after the value does not matter
     ({'min': 262144}, None, '262144', [(CONF, 'net.ipv4.tcp_max_tw_buckets = 262144 # was 5000\n')], 'procps',
      entry('262144', '262144', CONF + ':1', {'min': 262144}, None, None, 'ok')),
@@ -186,12 +186,20 @@ SINGLE_CASES = [
     ({'min': 262144}, None, '262144', [(VENDOR, 'net.ipv4.tcp_max_tw_buckets = 262144\n'),
                                        (ETC, 'net.ipv4.tcp_max_tw_buckets = 5_000\n')], 'systemd',
      entry('262144', None, None, {'min': 262144}, None, None, 'boot_drift', reload='262144',
-           reload_source=VENDOR + ':1', rejected=[ETC + ':1: ' + NOT_AN_INTEGER], reason='nothing persists it')),
+           reload_source=VENDOR + ':1', rejected=[ETC + ":1: '5_000': " + NOT_AN_INTEGER],
+           reason='the kernel rejects every value written at the next boot: ' + ETC + ":1: '5_000': " + NOT_AN_INTEGER)),
+    # procps writes every line and the kernel rejects each: the reason lists them, in order
+    ({'min': 262144}, None, '262144', [(ETC, 'net.ipv4.tcp_max_tw_buckets = 5_000\n'),
+                                       (CONF, 'net.ipv4.tcp_max_tw_buckets = 1#0\n')], 'procps',
+     entry('262144', None, None, {'min': 262144}, None, None, 'boot_drift',
+           rejected=[ETC + ":1: '5_000': " + NOT_AN_INTEGER, CONF + ":1: '1#0': " + NOT_AN_INTEGER],
+           reason='the kernel rejects every value written at the next boot: ' + ETC + ":1: '5_000': "
+                  + NOT_AN_INTEGER + '; ' + CONF + ":1: '1#0': " + NOT_AN_INTEGER)),
 ]
 SINGLE_IDS = [
     'drift-at-baseline', 'boot-drift-sysctl-conf-last', 'boot-drift-not-persisted', 'ok', 'missing',
     'rejected-later-line', 'comment-after-value', 'undecided', 'drift-before-undecided', 'systemd-reload-drift',
-    'systemd-ok', 'systemd-last-value-rejected',
+    'systemd-ok', 'systemd-last-value-rejected', 'procps-all-rejected',
 ]
 
 
@@ -225,14 +233,37 @@ PREDICTION_CASES = [
      'the next boot applies 4096 from /usr/lib/sysctl.d/50-default.conf:3'),
     ('262144', prediction('262144', ETC + ':1', boot_undecided='x:1: why'), 'undecided',
      'the next boot cannot be predicted: x:1: why'),
+    # only the reload is undecided: the reason names it (the entry's "undecided" is that reason too)
     ('262144', prediction('262144', ETC + ':1', reload_undecided='x:2: why'), 'undecided',
-     'the next boot cannot be predicted: x:2: why'),
+     'the next sysctl --system cannot be predicted: x:2: why'),
     ('262144', prediction('262144', ETC + ':1', boot_undecided='x:1: boot', reload_undecided='x:2: reload'),
      'undecided', 'the next boot cannot be predicted: x:1: boot'),
     ('5000', prediction('262144', ETC + ':1'), 'drift', None),
     ('5000', prediction('5000', CONF + ':1', boot_undecided='x:1: why'), 'drift',
      'the next boot cannot be predicted: x:1: why'),
     (None, prediction('262144', ETC + ':1'), 'missing', None),
+    # a missing key has no reason, whatever the prediction
+    (None, prediction(None), 'missing', None),
+    (None, prediction(None, boot_rejected=["a:1: 'x': " + NOT_AN_INTEGER]), 'missing', None),
+    (None, prediction('262144', ETC + ':1', boot_undecided='x:1: why'), 'missing', None),
+    (None, prediction('5000', CONF + ':1', reload_undecided='x:2: why'), 'missing', None),
+    (None, prediction(None, blocked='/etc/sysctl.d/x.conf'), 'missing', None),
+    # the kernel rejects every value written: the reason lists them, in order
+    ('262144', prediction(None, boot_rejected=[ETC + ":1: '5_000': " + NOT_AN_INTEGER,
+                                               CONF + ":2: '1#0': " + NOT_AN_INTEGER]), 'boot_drift',
+     'the kernel rejects every value written at the next boot: ' + ETC + ":1: '5_000': " + NOT_AN_INTEGER + '; '
+     + CONF + ":2: '1#0': " + NOT_AN_INTEGER),
+    # nothing takes at the boot, and the kernel's default would meet the expectation
+    ('262144', prediction(None, checked_by='kernel', kernel_default='262144'), 'boot_drift',
+     'nothing persists it (the kernel default 262144 would meet it)'),
+    ('262144', prediction(None, boot_rejected=[ETC + ":1: '1#0': Invalid argument"], checked_by='kernel',
+                          kernel_default='300000'), 'boot_drift',
+     "the kernel rejects every value written at the next boot: " + ETC + ":1: '1#0': Invalid argument "
+     '(the kernel default 300000 would meet it)'),
+    # a kernel default that does not meet it, or a boot value (the default is then not what stays): not named
+    ('262144', prediction(None, checked_by='kernel', kernel_default='4096'), 'boot_drift', 'nothing persists it'),
+    ('262144', prediction('5000', CONF + ':1', checked_by='kernel', kernel_default='262144'), 'boot_drift',
+     'the next boot applies 5000 from /etc/sysctl.conf:1'),
     # a FIFO among the files: the appliers hang on it and apply nothing, whatever the model says
     ('262144', prediction(None, blocked='/etc/sysctl.d/x.conf'), 'boot_drift',
      'sysctl files are not applied at all: /etc/sysctl.d/x.conf is a FIFO or socket the appliers block on'),
@@ -241,7 +272,10 @@ PREDICTION_CASES = [
 ]
 PREDICTION_IDS = [
     'ok', 'ok-reload', 'boot-drift', 'not-persisted', 'reload-drift', 'boot-before-reload', 'boot-undecided',
-    'reload-undecided', 'both-undecided', 'drift', 'drift-undecided', 'missing', 'blocked', 'blocked-over-undecided',
+    'reload-undecided', 'both-undecided', 'drift', 'drift-undecided', 'missing', 'missing-not-persisted',
+    'missing-rejected', 'missing-boot-undecided', 'missing-reload-undecided', 'missing-blocked', 'all-rejected',
+    'kernel-default-meets', 'all-rejected-kernel-default-meets', 'kernel-default-not-meeting',
+    'kernel-default-not-named-after-boot-value', 'blocked', 'blocked-over-undecided',
 ]
 
 
@@ -304,8 +338,7 @@ def test_audit_fleet_profile():
         # 4096 is not the live value: assumed within the key's range
         'net.core.somaxconn': entry('8192', '4096', CONF + ':2', {'min': 8192}, '4096', False, 'boot_drift',
                                     reason='the next boot applies 4096 from /etc/sysctl.conf:2', checked_by='assumed'),
-        'net.ipv4.conf.eth0/100.rp_filter': entry(None, None, None, {'one_of': ['1', '2']}, '1', None, 'missing',
-                                                  reason='nothing persists it'),
+        'net.ipv4.conf.eth0/100.rp_filter': entry(None, None, None, {'one_of': ['1', '2']}, '1', None, 'missing'),
         'net.ipv4.conf.eth1.rp_filter': entry('2', '2', VENDOR + ':1', {'one_of': ['1', '2']}, None, None, 'ok'),
         'net.ipv4.ip_local_port_range': entry('1024\t65000', '1024\t65000', ETC + ':2', '1024 65000',
                                               '32768 60999', False, 'ok'),
@@ -331,8 +364,7 @@ def test_audit_at_baseline_whitespace_insensitive():
 def test_audit_key_absent_from_live_values_is_missing():
     expectations, baselines = prepare({'vm.swappiness': 10}, {'vm.swappiness': 60})
     results, summary = audit(expectations, baselines, {}, predictions([], expectations, {}))
-    assert results == {'vm.swappiness': entry(None, None, None, '10', '60', None, 'missing',
-                                              reason='nothing persists it')}
+    assert results == {'vm.swappiness': entry(None, None, None, '10', '60', None, 'missing')}
     assert summary == _summary(missing=1)
 
 
@@ -346,7 +378,8 @@ def test_audit_needs_a_prediction_per_key():
         audit(expectations, baselines, {'vm.swappiness': '10'}, {})
 
 
-# (entry fields, expectation, reason)
+# (entry fields, expectation, reason); "live" is 10 unless given (None: the key is missing). The
+# undecided reasons are audit's internal fields, _boot_undecided and _reload_undecided.
 BOOT_REASON_CASES = [
     (dict(boot='10', boot_source='a:1'), 10, None),
     (dict(boot='10', boot_source='a:1', reload='10', reload_source='b:1'), 10, None),
@@ -355,17 +388,53 @@ BOOT_REASON_CASES = [
     (dict(boot='10', boot_source='a:1', reload='60', reload_source='b:2'), 10,
      'the next sysctl --system applies 60 from b:2'),
     (dict(boot='60', boot_source='a:1', reload='70', reload_source='b:2'), 10, 'the next boot applies 60 from a:1'),
-    (dict(boot='60', boot_source='a:1', undecided='a:1: why'), 10, 'the next boot cannot be predicted: a:1: why'),
+    (dict(boot='60', boot_source='a:1', _boot_undecided='a:1: why'), 10,
+     'the next boot cannot be predicted: a:1: why'),
+    (dict(boot='10', boot_source='a:1', _reload_undecided='b:2: why'), 10,
+     'the next sysctl --system cannot be predicted: b:2: why'),
+    (dict(boot='10', boot_source='a:1', _boot_undecided='a:1: boot', _reload_undecided='b:2: reload'), 10,
+     'the next boot cannot be predicted: a:1: boot'),
+    # the entry's "undecided" (boot or reload reason) is not what boot_reason reads
+    (dict(boot='10', boot_source='a:1', undecided='a:1: why'), 10, None),
     (dict(boot='10 ', boot_source='a:1'), {'min': 5}, None),
     (dict(boot='1024\t65000', boot_source='a:1'), '1024 65000', None),
+    # a missing key: nothing to hold
+    (dict(live=None, boot=None, boot_source=None), 10, None),
+    (dict(live=None, boot='60', boot_source='a:1', _boot_undecided='a:1: why', blocked='/etc/sysctl.d/x.conf'),
+     10, None),
+    # every value written rejected: listed in order, joined by "; "
+    (dict(boot=None, boot_source=None, rejected=["a:1: 'x': Invalid argument"]), 10,
+     "the kernel rejects every value written at the next boot: a:1: 'x': Invalid argument"),
+    (dict(boot=None, boot_source=None, rejected=["a:1: 'x': Invalid argument", "b:2: '1#0': Invalid argument"]),
+     10, "the kernel rejects every value written at the next boot: a:1: 'x': Invalid argument; "
+         "b:2: '1#0': Invalid argument"),
+    (dict(boot=None, boot_source=None, rejected=[]), 10, 'nothing persists it'),
+    # the kernel default, when it would meet the expectation (whitespace-insensitive, like any value)
+    (dict(boot=None, boot_source=None, kernel_default='10'), 10,
+     'nothing persists it (the kernel default 10 would meet it)'),
+    (dict(boot=None, boot_source=None, kernel_default='4096\t65000'), '4096 65000',
+     'nothing persists it (the kernel default 4096\t65000 would meet it)'),
+    (dict(boot=None, boot_source=None, rejected=["a:1: 'x': Invalid argument"], kernel_default='30'), {'min': 20},
+     "the kernel rejects every value written at the next boot: a:1: 'x': Invalid argument "
+     '(the kernel default 30 would meet it)'),
+    (dict(boot=None, boot_source=None, kernel_default='60'), 10, 'nothing persists it'),
+    (dict(boot=None, boot_source=None, kernel_default=None), 10, 'nothing persists it'),
+    (dict(boot='60', boot_source='a:1', kernel_default='10'), 10, 'the next boot applies 60 from a:1'),
+    (dict(boot='10', boot_source='a:1', reload='60', reload_source='b:2', kernel_default='10'), 10,
+     'the next sysctl --system applies 60 from b:2'),
 ]
 
 
 @pytest.mark.parametrize('fields, desired, reason', BOOT_REASON_CASES,
                          ids=['holds', 'holds-reload', 'not-persisted', 'boot', 'reload', 'boot-first', 'undecided',
-                              'min', 'whitespace'])
+                              'reload-undecided', 'boot-undecided-first', 'entry-undecided-ignored', 'min',
+                              'whitespace', 'missing', 'missing-over-everything', 'rejected', 'rejected-in-order',
+                              'rejected-empty', 'kernel-default-meets', 'kernel-default-whitespace',
+                              'rejected-kernel-default-meets', 'kernel-default-not-meeting', 'no-kernel-default',
+                              'kernel-default-not-named-after-boot-value', 'kernel-default-not-named-for-reload'])
 def test_boot_reason(fields, desired, reason):
     fields = dict(fields)
+    fields.setdefault('live', '10')
     fields['_expectation'] = parse_expectation('vm.swappiness', desired)
     assert boot_reason(fields) == reason
 

@@ -568,7 +568,7 @@ def test_predict_host_procps(host):
     # "-key" hides the key from the glob
     assert _brief(predictions['net.ipv4.conf.lo.rp_filter']) == (None, None, None, None)
     assert predictions['kernel.pid_max']['boot'] is None
-    assert predictions['kernel.pid_max']['boot_rejected'] == [tuning + ':3: not an integer as the kernel reads it']
+    assert predictions['kernel.pid_max']['boot_rejected'] == [tuning + ":3: 'x': not an integer as the kernel reads it"]
     assert _brief(predictions['vm.dirty_ratio']) == (None, None, None, None)
     for prediction in predictions.values():
         assert prediction['checked_by'] == 'model'

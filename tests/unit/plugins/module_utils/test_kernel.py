@@ -310,10 +310,10 @@ REPLAY_CASES = [
      {SOMAXCONN: F('2048', 'b:3', certain=False)}),
     # procps writes every line: a later rejected write leaves the earlier accepted value
     ([W(SOMAXCONN, '1024', 'a:1'), W(SOMAXCONN, 'x', 'b:2')], [SOMAXCONN],
-     {SOMAXCONN: F('1024', 'a:1', rejected=['b:2: ' + NOT_AN_INTEGER], certain=False)}),
-    ([W(SOMAXCONN, '1#c', 'a:1')], [SOMAXCONN], {SOMAXCONN: F(rejected=['a:1: ' + NOT_AN_INTEGER])}),
+     {SOMAXCONN: F('1024', 'a:1', rejected=["b:2: 'x': " + NOT_AN_INTEGER], certain=False)}),
+    ([W(SOMAXCONN, '1#c', 'a:1')], [SOMAXCONN], {SOMAXCONN: F(rejected=["a:1: '1#c': " + NOT_AN_INTEGER])}),
     ([W(SOMAXCONN, 'x', 'a:1'), W(SOMAXCONN, 'y', 'a:2')], [SOMAXCONN],
-     {SOMAXCONN: F(rejected=['a:1: ' + NOT_AN_INTEGER, 'a:2: ' + NOT_AN_INTEGER])}),
+     {SOMAXCONN: F(rejected=["a:1: 'x': " + NOT_AN_INTEGER, "a:2: 'y': " + NOT_AN_INTEGER])}),
     # an undecided write, then a complete accepted write: decided
     ([W(SOMAXCONN, '-1', 'a:1'), W(SOMAXCONN, '1024', 'b:2')], [SOMAXCONN],
      {SOMAXCONN: F('1024', 'b:2', certain=False)}),
@@ -333,7 +333,7 @@ REPLAY_CASES = [
     ([W(CORE, 'cubic # x', 'a:1')], [CORE], {CORE: F('cubic # x', 'a:1', certain=False)}),
     # the port range is checked against ip_unprivileged_port_start, read like any key
     ([W(RANGE, '1000 2000', 'a:1'), W(RANGE, '2000 3000', 'a:2')], [RANGE],
-     {RANGE: F('2000\t3000', 'a:2', rejected=['a:1: the low end is below ip_unprivileged_port_start'])}),
+     {RANGE: F('2000\t3000', 'a:2', rejected=["a:1: '1000 2000': the low end is below ip_unprivileged_port_start"])}),
     # writes to other keys do not matter; every key asked for is answered
     ([W(CORE, 'x', 'a:1'), W(SOMAXCONN, '1', 'a:2')], [SOMAXCONN, 'vm.swappiness'],
      {SOMAXCONN: F('1', 'a:2', certain=False), 'vm.swappiness': F()}),

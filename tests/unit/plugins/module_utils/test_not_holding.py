@@ -19,14 +19,20 @@ DROPIN = '/etc/sysctl.d/90-kerneltune.conf'
 CONF = '/etc/sysctl.conf'
 
 
-def entry(live, boot, boot_source=None, desired=None, reload=None, reload_source=None, undecided=None):
-    """A result of audit for one key: its reason as audit gives it (for the expectation ``desired``)."""
+def entry(live, boot, boot_source=None, desired=None, reload=None, reload_source=None, undecided=None,
+          reload_undecided=None):
+    """A result of audit for one key: its reason as audit gives it (for the expectation ``desired``).
+
+    ``undecided`` is why the boot cannot be predicted, ``reload_undecided`` why the reload cannot.
+    """
     result = {'live': live, 'boot': boot, 'boot_source': boot_source, 'reload': reload,
-              'reload_source': reload_source, 'undecided': undecided}
+              'reload_source': reload_source, 'undecided': undecided or reload_undecided}
     if desired is not None:
-        result['_expectation'] = parse_expectation(TW, desired)
+        result.update(_expectation=parse_expectation(TW, desired), _boot_undecided=undecided,
+                      _reload_undecided=reload_undecided)
         result['reason'] = boot_reason(result)
-        del result['_expectation']
+        for internal in ('_expectation', '_boot_undecided', '_reload_undecided'):
+            del result[internal]
     return result
 
 
@@ -35,7 +41,8 @@ SINGLE_CASES = [
     ({'min': 262144}, '262144', '262144', DROPIN + ':4', False, None),
     ({'min': 262144}, '300000', '262144', DROPIN + ':4', False, None),
     ({'min': 262144}, '262144', None, None, False, 'nothing persists it'),
-    ({'min': 262144}, None, None, None, False, 'nothing persists it'),
+    # a missing key has no reason: the live value is what does not hold
+    ({'min': 262144}, None, None, None, False, 'the live value is None'),
     ({'min': 262144}, '262144', '5000', CONF + ':9', False, 'the next boot applies 5000 from /etc/sysctl.conf:9'),
     ({'min': 262144}, '5000', '5000', CONF + ':9', False, 'the next boot applies 5000 from /etc/sysctl.conf:9'),
     ({'min': 262144}, '262144', 'many', CONF + ':2', False, 'the next boot applies many from /etc/sysctl.conf:2'),

@@ -38,7 +38,7 @@ def test_model_only():
     reload = boot + [W(SW, '30', 'c:1')]
     # "certain": False when the model assumes the kernel takes a value no key holds now
     assert combine([SW, DOMAIN, SOMAXCONN], LIVE.get, boot, reload) == {
-        SW: P('10', 'a:1', '30', 'c:1', boot_rejected=['b:1: ' + NOT_AN_INTEGER], certain=False),
+        SW: P('10', 'a:1', '30', 'c:1', boot_rejected=["b:1: '1#0': " + NOT_AN_INTEGER], certain=False),
         # the bytes of the file are shown as UTF-8 where they are
         DOMAIN: P('caf\xe9', 'a:2', 'caf\xe9', 'a:2', certain=False),
         SOMAXCONN: P(),
@@ -73,17 +73,17 @@ DEFAULT = 'net.ipv4.conf.default.rp_filter'
 ORACLE_CASES = [
     ([W(SOMAXCONN, '1234 # c', 'a:1')], _oracle({SOMAXCONN: '4096'}, [0], {SOMAXCONN: '1234'}, {SOMAXCONN: 0}),
      P('1234', 'a:1', '1234', 'a:1', checked_by='kernel', kernel_default='4096', certain=False)),
-    # the last accepted write is the source; rejected ones are listed with the kernel's words
+    # the last accepted write is the source; rejected ones are listed with the value and the kernel's words
     ([W(SOMAXCONN, '1000', 'a:1'), W(SOMAXCONN, '1#c', 'b:1')],
      _oracle({SOMAXCONN: '4096'}, [0, errno.EINVAL], {SOMAXCONN: '1000'}, {SOMAXCONN: 0}),
-     P('1000', 'a:1', '1000', 'a:1', boot_rejected=['b:1: ' + os.strerror(errno.EINVAL)], checked_by='kernel',
+     P('1000', 'a:1', '1000', 'a:1', boot_rejected=["b:1: '1#c': " + os.strerror(errno.EINVAL)], checked_by='kernel',
        kernel_default='4096', certain=False)),
     # an accepted write of the value the key holds already changes nothing
     ([W(SOMAXCONN, '4096', 'a:1')], _oracle({SOMAXCONN: '4096'}, [0], {SOMAXCONN: '4096'}, {}),
      P('4096', 'a:1', '4096', 'a:1', checked_by='kernel', kernel_default='4096')),
     # nothing accepted and nothing changed: no write takes
     ([W(SOMAXCONN, '1#c', 'a:1')], _oracle({SOMAXCONN: '4096'}, [errno.EINVAL], {SOMAXCONN: '4096'}, {}),
-     P(None, None, None, None, boot_rejected=['a:1: ' + os.strerror(errno.EINVAL)], checked_by='kernel',
+     P(None, None, None, None, boot_rejected=["a:1: '1#c': " + os.strerror(errno.EINVAL)], checked_by='kernel',
        kernel_default='4096')),
     # the key does not exist in a new namespace: the model answers
     ([W(SOMAXCONN, '1234', 'a:1')], _oracle({SOMAXCONN: None}, [errno.ENOENT], {SOMAXCONN: None}, {}),
@@ -124,7 +124,7 @@ def test_kernel_answers_for_a_partly_rejected_write():
     reload_oracle = _oracle({'net.ipv4.tcp_rmem': '4096\t131072\t6291456'}, [errno.EINVAL],
                             {'net.ipv4.tcp_rmem': '4096\t131072\t6291456'}, {})
     prediction = combine(['net.ipv4.tcp_rmem'], LIVE.get, writes, writes, boot_oracle, reload_oracle)
-    einval = 'a:1: ' + os.strerror(errno.EINVAL)
+    einval = "a:1: '1 x': " + os.strerror(errno.EINVAL)
     assert prediction == {'net.ipv4.tcp_rmem': P('1\t131072\t6291456', 'a:1', None, None, boot_rejected=[einval],
                                                  checked_by='kernel', kernel_default='4096\t131072\t6291456')}
 
