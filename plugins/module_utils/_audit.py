@@ -68,8 +68,6 @@ def boot_reason(entry):
         return 'sysctl files are not applied at all: %s is a FIFO or socket the appliers block on' % entry['blocked']
     if entry.get('_boot_undecided'):
         return 'the next boot cannot be predicted: %s' % entry['_boot_undecided']
-    if entry.get('_reload_undecided'):
-        return 'the next sysctl --system cannot be predicted: %s' % entry['_reload_undecided']
     expectation = entry['_expectation']
     if not meets(expectation, entry['boot']):
         if entry['boot'] is not None:
@@ -81,6 +79,8 @@ def boot_reason(entry):
         if entry.get('kernel_default') is not None and meets(expectation, entry['kernel_default']):
             reason += ' (the kernel default %s would meet it)' % entry['kernel_default']
         return reason
+    if entry.get('_reload_undecided'):
+        return 'the next sysctl --system cannot be predicted: %s' % entry['_reload_undecided']
     if entry.get('reload') is not None and not meets(expectation, entry['reload']):
         return 'the next sysctl --system applies %s from %s' % (entry['reload'], entry['reload_source'])
     return None
@@ -128,9 +128,13 @@ def audit(expectations, baselines, live_values, predictions, unreadable=None):
         entry['reason'] = boot_reason(entry)
         for internal in ('_expectation', '_boot_undecided', '_reload_undecided'):
             del entry[internal]
-        if entry['blocked']:
-            undecided = None  # nothing applies at all: boot_drift, with that reason
-        status = key_status(expectation, live, predicted['boot'], predicted['reload'], undecided)
+        # nothing applies at all when blocked: boot_drift, with that reason; a boot that fails wins over a
+        # reload that cannot be predicted
+        blocked = entry['blocked']
+        status = key_status(expectation, live, predicted['boot'], predicted['reload'],
+                            None if blocked else predicted['boot_undecided'])
+        if status == 'ok' and predicted['reload_undecided'] and not blocked:
+            status = 'undecided'
         if key in unreadable:
             status = 'unreadable'
             entry['error'] = unreadable[key]
@@ -153,7 +157,9 @@ def not_holding(results, expectations, boot_only=()):
     for key, entry in sorted(results.items()):
         expectation = expectations[key]
         reason = entry.get('reason')
-        if reason:
+        if entry['live'] is None and entry.get('status') == 'missing':
+            problems[key] = reason or 'the key does not exist here'
+        elif reason:
             problems[key] = reason
         elif key not in boot_only and not meets(expectation, entry['live']):
             problems[key] = 'the live value is %s' % entry['live']

@@ -39,7 +39,8 @@ def _from_oracle(key, writes, oracle, start):
                      or net_writes.index(accepted[-1]) > last_change):
         return final[key], accepted[-1].source, rejected
     before = start if start is not None else defaults.get(key)
-    if final[key] != before and last_change is not None:
+    if last_change is not None and (final[key] != before or accepted):
+        # set (or set back, after an accepted write) by a write to another key
         return final[key], net_writes[last_change].source, rejected
     return None, None, rejected
 

@@ -462,3 +462,16 @@ def test_drift_lines():
         'vm.swappiness is 60, expected 10: drift',
     ]
     assert drift_lines(results)[2].endswith('still at the baseline')
+
+
+def test_a_boot_that_fails_wins_over_a_reload_that_cannot_be_predicted():
+    expectations, baselines = prepare({TW: {'min': 262144}}, {})
+    predicted = {TW: {'boot': '5000', 'boot_source': 'a:1', 'boot_undecided': None, 'boot_rejected': [],
+                      'reload': None, 'reload_source': None, 'reload_undecided': 'b:1: why', 'checked_by': 'kernel',
+                      'certain': True, 'kernel_default': None, 'undecided': None, 'blocked': None}}
+    results, dummy = audit(expectations, baselines, {TW: '262144'}, predicted)
+    assert (results[TW]['status'], results[TW]['reason']) == ('boot_drift', 'the next boot applies 5000 from a:1')
+    predicted[TW].update(boot='262144')
+    results, dummy = audit(expectations, baselines, {TW: '262144'}, predicted)
+    assert (results[TW]['status'], results[TW]['reason']) == (
+        'undecided', 'the next sysctl --system cannot be predicted: b:1: why')

@@ -153,3 +153,12 @@ def test_not_holding_after_audit():
         'net.ipv4.tcp_fin_timeout': 'the next boot applies 60 from /usr/lib/sysctl.d/50-default.conf:1',
         TW: 'the next boot applies 5000 from /etc/sysctl.conf:2',
     }
+
+
+def test_not_holding_a_missing_key_even_when_only_persisted():
+    # a key that vanished between the plan and the check (an interface gone) never holds, boot_only or not
+    result = entry(None, None, None, {'min': 262144})
+    result['status'] = 'missing'
+    expectations = {TW: parse_expectation(TW, {'min': 262144})}
+    assert not_holding({TW: result}, expectations, [TW]) == {TW: 'the key does not exist here'}
+    assert not_holding({TW: result}, expectations) == {TW: 'the key does not exist here'}

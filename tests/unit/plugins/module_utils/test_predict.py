@@ -149,3 +149,15 @@ def test_boot_write_of_fewer_numbers_than_the_key_holds():
     assert prediction['boot'] is None or prediction['boot_undecided']
     # sysctl --system starts from the live values: its result is decided
     assert prediction['reload_undecided'] is None
+
+
+def test_kernel_check_names_the_write_that_set_a_key_back():
+    # eth0.forwarding = 1 is accepted, then ip_forward = 0 sets every forwarding back to 0: the boot leaves 0,
+    # from that line, not "every value rejected"
+    key, forward = 'net.ipv4.conf.eth0.forwarding', 'net.ipv4.ip_forward'
+    writes = [Write(key, '1', 'a:1', False), Write(key, 'x', 'a:2', False), Write(forward, '1', 'a:3', False),
+              Write(forward, '0', 'a:4', False)]
+    oracle = ({key: '0', forward: '0'}, [0, errno.EINVAL, 0, 0], {key: '0', forward: '0'}, {key: 3, forward: 3})
+    result = combine([key], {key: '1', forward: '0'}.get, writes, writes, oracle, oracle)[key]
+    assert (result['boot'], result['boot_source'], result['checked_by']) == ('0', 'a:4', 'kernel')
+    assert result['boot_rejected'] == ["a:2: 'x': Invalid argument"]
