@@ -231,13 +231,13 @@ def compare(answer):
                 if fields is None:
                     outcome.failures.append((label, key, 'no prediction for this key'))
                     continue
-                if fields.get('undecided') is not None:
-                    if field == 'boot':
-                        if pred['oracle'] and not run.get('timeout'):
-                            outcome.failures.append((label, key, 'undecided with the oracle: %s'
-                                                     % fields['undecided']))
-                        else:
-                            outcome.undecided.append((label, key, fields['undecided']))
+                # each prediction says on its own when it cannot be made (boot, or the reload)
+                undecided = fields.get('undecided') if field == 'boot' else fields.get('reload_undecided')
+                if undecided is not None:
+                    if pred['oracle'] and not run.get('timeout'):
+                        outcome.failures.append((label, key, '%s undecided with the oracle: %s' % (field, undecided)))
+                    else:
+                        outcome.undecided.append((label, key, undecided))
                     continue
                 outcome.compared += 1
                 predicted = fields.get(field)
