@@ -159,6 +159,8 @@ def expand(pattern, root=PROC_SYS):
     wildcard component replaced by the name it matched. procps compares
     these strings with the paths of its explicit lines.
     """
+    if pattern.endswith('/'):
+        return []  # glob(3) matches only directories then, and a directory is not a key
     level = [([], [])]  # (components as printed, real components) so far
     for component in pattern.split('/'):
         following = []

@@ -105,6 +105,14 @@ CASES = {
     'unknown and absent keys': A('net.ipv4.no_such = 1\nnet.core.wmem_max = 1\nnet.core.somaxconn = 402\n'),
     'host-wide keys (read-only here)': A('vm.swappiness = 1\nkernel.pid_max = 4194304\nnet.core.somaxconn = 403\n'),
     'directory keys': A('net.ipv4.conf.lo = 1\nnet.ipv4 = 1\n'),
+    # found by the generated trees: a glob with a trailing separator matches only directories for procps (nothing
+    # set); systemd normalises it away and sets the keys
+    'glob with a trailing separator': [F('/etc/sysctl.conf', 'net.core.somaxconn = 8192\nnet.ipv4.tcp_*_timeout. = 20\n'),
+                                       L(E + '99-sysctl.conf', '../sysctl.conf')],
+    # found by the generated trees: conf.default reaches lo (never written), the explicit lo line is rejected;
+    # the reload starts from the live values without pinning lo
+    'conf.default reaches a device whose own line is rejected': A(
+        'net.ipv4.conf.*.rp_filter = 2\nnet.ipv4.conf.*.rp_filter  = 2\nnet.ipv4.conf.lo.rp_filter = 2#c'),
     # "-" prefixes.
     '-key = v': A('-net.core.somaxconn = 316\n-net.no.such = 1\n'),
     '- key = v': A('- net.core.somaxconn = 317\n'),                                 # procps ignores the line
