@@ -160,7 +160,11 @@ def expand(pattern, root=PROC_SYS):
     these strings with the paths of its explicit lines.
     """
     if pattern.endswith('/'):
-        return []  # glob(3) matches only directories then, and a directory is not a key
+        # "pattern/" (procps' "key." glob): seen on procps 4.0.2/4.0.4, nothing matches when the last
+        # component is the wildcard one (only directories would), the keys match when it is literal.
+        pattern = pattern.rstrip('/')
+        if GLOB_CHARS.search(pattern.rsplit('/', 1)[-1]):
+            return []
     level = [([], [])]  # (components as printed, real components) so far
     for component in pattern.split('/'):
         following = []

@@ -109,6 +109,7 @@ CASES = {
     # set); systemd normalises it away and sets the keys
     'glob with a trailing separator': [F('/etc/sysctl.conf', 'net.core.somaxconn = 8192\nnet.ipv4.tcp_*_timeout. = 20\n'),
                                        L(E + '99-sysctl.conf', '../sysctl.conf')],
+    'glob with a trailing separator after a literal': A('net.ipv4.conf.*.rp_filter. = 2\n'),
     # found by the generated trees: conf.default reaches lo (never written), the explicit lo line is rejected;
     # the reload starts from the live values without pinning lo
     'conf.default reaches a device whose own line is rejected': A(

@@ -425,8 +425,11 @@ def writable_tree(tmp_path):
 
 # (pattern, expected (path, key) pairs)
 EXPAND_CASES = [
-    # a trailing slash: glob(3) matches only directories (procps' net.ipv4.tcp_*_timeout. = 20 sets nothing)
+    # a trailing slash (procps' "key." globs): nothing when the wildcard is in the last component (procps'
+    # net.ipv4.tcp_*_timeout. = 20 sets nothing), the keys when it is literal (net.ipv4.conf.*.rp_filter. = 2 sets
+    # them); both seen on the real procps 4.0.2 and 4.0.4
     ('net/core/somax*/', []),
+    ('net/c*/somaxconn/', [('net/core/somaxconn', 'net.core.somaxconn')]),
     ('net/ipv4/conf/*/rp_filter', [
         ('net/ipv4/conf/all/rp_filter', 'net.ipv4.conf.all.rp_filter'),
         ('net/ipv4/conf/default/rp_filter', 'net.ipv4.conf.default.rp_filter'),
