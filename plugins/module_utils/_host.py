@@ -28,6 +28,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import S
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import (
     PROC_SYS,
     glob_component_regex,
+    is_namespaced,
     join_key,
     proc_path,
 )
@@ -205,9 +206,7 @@ def writable(key, root=PROC_SYS):
 def _writes(applier, texts):
     """``(files, problems, writes, blocked)``: ``blocked`` names a file the applier would hang on (then no writes)."""
     files = conf_files(applier)
-    for path in files:
-        if path not in texts:
-            texts[path] = read_conf(path)
+    texts.update(read_texts([path for path in files if path not in texts]))
     assignments, problems = read_assignments(files, applier, texts)
     blocked = next((problem.source for problem in problems if problem.reason == BLOCKS), None)
     if blocked:
@@ -217,8 +216,8 @@ def _writes(applier, texts):
 
 def _oracle(keys, writes, initial=(), notes=None):
     """Replay the net.* writes in a throwaway namespace; None (and why, in ``notes``) when that cannot be done."""
-    net_writes = [(item.key, item.value) for item in writes if item.key.startswith('net.')]
-    net_keys = sorted(set([key for key in keys if key.startswith('net.')] + [key for key, dummy in net_writes]))
+    net_writes = [(item.key, item.value) for item in writes if is_namespaced(item.key)]
+    net_keys = sorted(set([key for key in keys if is_namespaced(key)] + [key for key, dummy in net_writes]))
     if not net_keys:
         return None
     try:
@@ -254,7 +253,7 @@ def predict_host(applier, keys, live, oracle=True, texts=None, reload_applier=No
     if oracle:
         boot_oracle = _oracle(keys, boot_writes, notes=notes)
         if boot_oracle is not None:
-            touched = sorted(set(item.key for item in reload_writes if item.key.startswith('net.')))
+            touched = sorted(set(item.key for item in reload_writes if is_namespaced(item.key)))
             initial = [(key, current(key)) for key in touched if current(key) is not None]
             reload_oracle = _oracle(keys, reload_writes, initial)
     predictions = combine(keys, current, boot_writes, reload_writes, boot_oracle, reload_oracle)
@@ -280,11 +279,6 @@ def _os_release(path='/etc/os-release'):
         if sep:
             fields[name.strip()] = value.strip().strip('"\'')
     return fields
-
-
-def host_applier():
-    """Detect the boot applier of this host (see _appliers.detect_applier)."""
-    return host_appliers()[0]
 
 
 def appliers(choice):

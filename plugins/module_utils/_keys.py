@@ -26,6 +26,15 @@ _GLOB_COMPONENT = re.compile(r'^[A-Za-z0-9_@:+.*?!\[\]-]+\Z')
 _GLOB_CHARS = re.compile(r'[*?\[]')
 MAX_KEY_LENGTH = 256
 
+# Keys under these trees belong to the network namespace; everything else
+# (vm, kernel, fs, ...) is host-wide and a container must not write it.
+NAMESPACED_PREFIXES = ('net.',)
+
+
+def is_namespaced(key):
+    """True for a key of the network namespace (``net.*``); vm, kernel, fs... are host-wide."""
+    return key.startswith(NAMESPACED_PREFIXES)
+
 
 def split_key(raw, allow_glob=False):
     """Return the list of /proc/sys path components of a key.

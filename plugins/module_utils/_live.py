@@ -14,14 +14,6 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import read_live
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import PROC_SYS, join_key, proc_path
 
-# Keys under these trees belong to the network namespace; everything else
-# (vm, kernel, fs, ...) is host-wide and a container must not write it.
-NAMESPACED_PREFIXES = ('net.',)
-
-
-def is_namespaced(key):
-    return key.startswith(NAMESPACED_PREFIXES)
-
 
 def in_container(root='/'):
     """True inside a Podman/Docker/LXC/systemd-nspawn container."""

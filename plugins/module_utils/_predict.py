@@ -16,6 +16,7 @@ neither can tell.
 import os
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import display
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import is_namespaced
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._replay import replay
 
 
@@ -30,7 +31,7 @@ def _from_oracle(key, writes, oracle, start):
     defaults, results, final, changed_at = oracle
     if final.get(key) is None:
         return None
-    net_writes = [item for item in writes if item.key.startswith('net.')]
+    net_writes = [item for item in writes if is_namespaced(item.key)]
     mine = [(item, results[index]) for index, item in enumerate(net_writes) if item.key == key]
     rejected = ['%s: %r: %s' % (item.source, display(item.value), os.strerror(code)) for item, code in mine if code]
     accepted = [item for item, code in mine if not code]

@@ -209,8 +209,9 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._files import Tr
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
     appliers, conf_files, predict_host, read_assignments,
 )
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import is_namespaced
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import (
-    apply_all, in_container, is_namespaced, read_values, unknown_key_error,
+    apply_all, in_container, read_values, unknown_key_error,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import (
     baseline_profile_names, profile_reasons, target_profile_names,

@@ -24,7 +24,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
     BLOCKS,
     conf_files,
     expand,
-    host_applier,
+    host_appliers,
     predict,
     predict_host,
     read_assignments,
@@ -742,4 +742,4 @@ def test_host_applier(tmp_path, monkeypatch, comm, present, os_release, expected
         _write(binary, '')
     monkeypatch.setattr(_host, 'read_text', fake_read_text)
     monkeypatch.setattr(_host, 'SYSTEMD_SYSCTL_BINARIES', (str(tmp_path / 'absent'), str(binary)))
-    assert host_applier() == expected
+    assert host_appliers()[0] == expected

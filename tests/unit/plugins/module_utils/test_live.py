@@ -17,12 +17,11 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
     UnknownKeyError,
     UnreadableKeyError,
 )
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import NAMESPACED_PREFIXES, is_namespaced
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import (
-    NAMESPACED_PREFIXES,
     all_keys,
     apply_all,
     in_container,
-    is_namespaced,
     read_values,
     unknown_key_error,
     write_live,

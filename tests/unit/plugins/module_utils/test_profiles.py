@@ -14,7 +14,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import me
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import Expectation, parse_expectation
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import normalize_key
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import is_namespaced
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import is_namespaced
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import (
     BASELINE_PROFILE,
     DEFAULT_PROFILE,
