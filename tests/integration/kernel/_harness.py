@@ -41,10 +41,15 @@ def run(*argv, **kwargs):
     return result
 
 
-def start_container(name, flavour='alibaba', suite='bookworm', repo=False):
+def start_container(name, flavour='alibaba', suite='bookworm', repo=False, mounts=(), network=None):
     """Start a container (tests/containers/start.sh): ``suite`` picks the image (bookworm, trixie),
-    ``repo`` bind-mounts this checkout read-only at /kt/ansible_collections/kerneltune/sysctl."""
+    ``repo`` bind-mounts this checkout read-only at /kt/ansible_collections/kerneltune/sysctl, ``mounts``
+    bind-mounts paths of this machine read-only at the same path, ``network`` joins a Podman network."""
     options = ['--suite', suite] + (['--repo'] if repo else [])
+    for path in mounts:
+        options += ['--mount', path]
+    if network:
+        options += ['--network', network]
     run('bash', os.path.join(CONTAINERS, 'start.sh'), *(options + [name, flavour]))
     return name
 
@@ -118,8 +123,10 @@ def module(container, name, args, check=False, expect_failed=False):
     out = os.path.join(workdir, 'result.json')
     with open(play_path, 'w') as handle:
         json.dump(play, handle)
-    inv = inventory([container], extra='[local]\nlocalhost ansible_connection=local ansible_python_interpreter=%s\n'
-                    % sys.executable)
+    # A task delegated to localhost takes its remote tmp from the delegating host's home (/root in the
+    # container): give localhost one in the work directory so nothing is written under the real ~/.ansible.
+    inv = inventory([container], extra='[local]\nlocalhost ansible_connection=local ansible_python_interpreter=%s '
+                    'ansible_remote_tmp=%s\n' % (sys.executable, os.path.join(workdir, 'tmp')))
     playbook(play_path, inv, extra_vars={'kt_out': out}, check=check)
     with open(out) as handle:
         result = json.load(handle)
