@@ -4,18 +4,21 @@
 # of their inputs builds new images and cached ones are reused otherwise.
 #   KT_IMAGE         Debian 12 bookworm (procps 4.0.2, systemd 252): every test and the demo
 #   KT_IMAGE_TRIXIE  Debian 13 trixie (procps 4.0.4, systemd 257): the differential tests
+#   KT_IMAGE_SSH     KT_IMAGE with sshd, sudo and a user kt: the SSH tests (tests/integration/ssh)
 here_env=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export CONTAINERS_CONF="$here_env/containers.conf"
 export LC_ALL=C.UTF-8  # ansible-core refuses a non-UTF-8 locale
 kt_inputs_hash=$(cat "$here_env/build-image.sh" "$here_env/kt-init" "$here_env/alibaba-sysctl.conf" | sha256sum | cut -c1-12)
 export KT_IMAGE=${KT_IMAGE:-localhost/kerneltune-bookworm:$kt_inputs_hash}
 export KT_IMAGE_TRIXIE=${KT_IMAGE_TRIXIE:-localhost/kerneltune-trixie:$kt_inputs_hash}
+export KT_IMAGE_SSH=${KT_IMAGE_SSH:-localhost/kerneltune-bookworm-ssh:$kt_inputs_hash}
 
-# kt_image SUITE: the image of a Debian suite (bookworm, trixie).
+# kt_image SUITE: the image of a Debian suite (bookworm, trixie) or variant (bookworm-ssh).
 kt_image() {
     case $1 in
         bookworm) echo "$KT_IMAGE" ;;
         trixie) echo "$KT_IMAGE_TRIXIE" ;;
-        *) echo "unknown suite $1 (bookworm, trixie)" >&2; return 1 ;;
+        bookworm-ssh) echo "$KT_IMAGE_SSH" ;;
+        *) echo "unknown suite $1 (bookworm, trixie, bookworm-ssh)" >&2; return 1 ;;
     esac
 }
