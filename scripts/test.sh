@@ -14,6 +14,11 @@ if [ -z "${PIP_CONFIG_FILE:-}" ] && [ -f "$kt_real_home/.config/pip/pip.conf" ];
 fi
 HOME=$(cd "$here/.." && pwd)/.build/home
 export HOME
+# Ansible expands "~" of its remote tmp as ~user (the passwd entry), never from HOME: on localhost (Molecule's
+# create/destroy, tasks delegated to the controller) that is the real ~/.ansible/tmp. "$HOME" is expanded by the
+# target's shell instead: .build/home here, each target user's own home elsewhere (the default's directory there).
+# shellcheck disable=SC2016 # expanded by the target's shell, not here
+export ANSIBLE_REMOTE_TMP='$HOME/.ansible/tmp'
 mkdir -p "$HOME"
 # shellcheck source=scripts/setup.sh
 . "$here/setup.sh"
@@ -21,6 +26,33 @@ set -euo pipefail
 cd "$KT_ROOT"
 groups=("${@:-all}")
 failed=()
+
+# The machine is left as it was found: after the set-up, nothing outside the checkout and the temporary
+# directories may change (the real home, /etc, /usr/local, /opt). KT_GUARD_IGNORE: more paths to leave out,
+# separated by spaces (e.g. a tool's own directory that changes while the tests run).
+kt_guard_prune=("$KT_ROOT" "$kt_real_home/.bash_history" "$kt_real_home/.lesshst" "$kt_real_home/.viminfo"
+    "$kt_real_home/.python_history")
+read -r -a kt_guard_extra <<<"${KT_GUARD_IGNORE:-}"
+kt_guard_prune+=("${kt_guard_extra[@]}")
+kt_snapshot() {
+    local prune=() path
+    for path in "${kt_guard_prune[@]}"; do
+        prune+=(-path "$path" -o)
+    done
+    find "$kt_real_home" /etc /usr/local /opt -xdev \( "${prune[@]}" -false \) -prune \
+        -o -printf '%p\t%y\t%m\t%u\t%s\t%T@\t%l\n' 2>/dev/null | LC_ALL=C sort
+}
+kt_guard=$(mktemp -d)
+trap 'rm -rf "$kt_guard"' EXIT
+kt_snapshot >"$kt_guard/before"
+machine_untouched() {
+    kt_snapshot >"$kt_guard/after"
+    if ! diff -U0 "$kt_guard/before" "$kt_guard/after" >"$kt_guard/diff"; then
+        echo "the tests changed these paths outside the checkout and /tmp (- before, + after):"
+        grep '^[-+]/' "$kt_guard/diff" | cut -f1,2 | head -50
+        return 1
+    fi
+}
 
 wanted() { [[ " ${groups[*]} " == *" all "* || " ${groups[*]} " == *" $1 "* ]]; }
 step() {
@@ -55,7 +87,11 @@ if wanted sanity; then
     done
 fi
 if wanted kernel; then
-    step "real-kernel integration tests" python -m pytest -q -p no:cacheprovider -rs tests/integration/kernel tests/report
+    step "real-kernel integration tests (Debian 12: procps 4.0.2, systemd 252)" \
+        python -m pytest -q -p no:cacheprovider -rs tests/integration/kernel tests/report
+    step "debian 13 image" bash tests/containers/build-image.sh trixie
+    step "real-kernel integration tests (Debian 13: procps 4.0.4, systemd 257)" \
+        env KT_SUITE=trixie python -m pytest -q -p no:cacheprovider -rs tests/integration/kernel
 fi
 if wanted differential; then
     # Boot prediction vs the real sysctl --system and systemd-sysctl of Debian 12 and 13 (tests/differential).
@@ -65,6 +101,8 @@ fi
 if wanted molecule; then
     step "molecule scenarios" molecule test --all
 fi
+
+step "machine left as found (real home, /etc, /usr/local, /opt)" machine_untouched
 
 if [ "${#failed[@]}" -gt 0 ]; then
     printf '\n==== FAILED: %s\n' "${failed[*]}"

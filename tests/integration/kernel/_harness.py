@@ -41,11 +41,17 @@ def run(*argv, **kwargs):
     return result
 
 
-def start_container(name, flavour='alibaba', suite='bookworm', repo=False, mounts=(), network=None):
-    """Start a container (tests/containers/start.sh): ``suite`` picks the image (bookworm, trixie),
+def default_suite():
+    """The Debian suite the kernel tests run on: KT_SUITE (bookworm, the default, or trixie)."""
+    return os.environ.get('KT_SUITE') or 'bookworm'
+
+
+def start_container(name, flavour='alibaba', suite=None, repo=False, mounts=(), network=None):
+    """Start a container (tests/containers/start.sh): ``suite`` picks the image (bookworm, trixie; default
+    KT_SUITE, see default_suite()),
     ``repo`` bind-mounts this checkout read-only at /kt/ansible_collections/kerneltune/sysctl, ``mounts``
     bind-mounts paths of this machine read-only at the same path, ``network`` joins a Podman network."""
-    options = ['--suite', suite] + (['--repo'] if repo else [])
+    options = ['--suite', suite or default_suite()] + (['--repo'] if repo else [])
     for path in mounts:
         options += ['--mount', path]
     if network:
