@@ -55,6 +55,28 @@ def write_live(key, value, root=PROC_SYS):
         raise KernelRejectedError('the kernel rejected %s = %s: %s' % (key, value, reason), key=key, reason=reason)
 
 
+def read_only_keys(keys, root=PROC_SYS, statvfs=os.statvfs):
+    """The keys of ``keys`` (sorted) whose /proc/sys file is on a read-only mount: writing them fails with EROFS.
+
+    Decided by the mount itself, as the kernel decides a write: statvfs(2)
+    reports the mount's ST_RDONLY flag, set on all of /proc/sys in an
+    unprivileged Podman or Docker container (their default) and on the
+    host-wide trees of a container whose PID 1 re-mounts them read-only;
+    privileges do not change it. A key statvfs cannot reach (a missing key)
+    is not listed: its write says what is wrong. ``statvfs`` is os.statvfs
+    (replaceable in tests).
+    """
+    found = []
+    for key in keys:
+        try:
+            flags = statvfs(proc_path(key, root)).f_flag
+        except (IOError, OSError):
+            continue
+        if flags & os.ST_RDONLY:
+            found.append(key)
+    return sorted(found)
+
+
 def apply_all(changes, previous, root=PROC_SYS, writer=write_live):
     """Write ``changes`` ({key: value}) in key order; on any failure restore every key attempted.
 

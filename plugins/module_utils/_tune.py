@@ -9,6 +9,8 @@ what should be written.
 
 from collections import namedtuple
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import traits
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import display, line_spans, parse_conf
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._kernel import is_integer_value, write
@@ -22,6 +24,28 @@ Shadow.__new__.__defaults__ = ('procps',)  # line numbers count as that applier 
 
 DISABLED_MARK = 'disabled by kerneltune.sysctl, see'
 OWNER_MARK = 'kerneltune.sysctl owns this file: local changes are overwritten.'
+
+
+def live_mode(value):
+    """The O(apply_live) option as ``'auto'``, True or False; raises SysctlError for anything else.
+
+    ``auto`` (any case), None (the default) or a boolean in any form Ansible
+    reads as one (true/false, yes/no, on/off, 1/0, as a boolean or a
+    string), so playbooks that passed a boolean keep working.
+    """
+    if value is None or (isinstance(value, str) and value.strip().lower() == 'auto'):
+        return 'auto'
+    try:
+        return boolean(value, strict=True)
+    except TypeError:
+        raise SysctlError('value of apply_live must be one of: auto, true, false, got: %s' % (value,))
+
+
+def read_only_warning(keys, path):
+    """The one warning of apply_live=auto for ``keys`` (on a read-only mount, persisted in ``path`` only)."""
+    return ('/proc/sys is read-only here (an unprivileged container?): persisted in %s for the next boot, '
+            'not applied live: %s (apply_live=auto; true would fail on them, false persists without this warning)'
+            % (path, ', '.join(sorted(keys))))
 
 
 def targets(expectations, live_values):

@@ -4,19 +4,26 @@
 """What the tune module reads of the host for its plan, besides keys and boot files.
 
 Where its drop-in may go (a ``.conf`` file directly in /etc/sysctl.d, ours,
-not a symlink, named unlike any file of a later sysctl.d directory), and
-the bytes of the files whose lines it comments out.
+not a symlink, named unlike any file of a later sysctl.d directory), the
+bytes of the files whose lines it comments out, and which keys may be
+written live here.
 The rules are the pure functions of _tune; this file only reads. Raises
 SysctlError.
 """
 
 import os
+from collections import OrderedDict
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import SYSCTL_D_DIRS
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._files import read_bytes, to_bytes, to_text
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import line_spans
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import check_masking, comment_out_spans, is_owned
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import conf_files, read_assignments
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import is_namespaced
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import in_container, read_only_keys
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import (
+    check_masking, comment_out_spans, find_shadows, is_owned, read_only_warning,
+)
 
 OWN_DIR = '/etc/sysctl.d'
 
@@ -56,6 +63,23 @@ def check_path(path, own_dir=OWN_DIR, dirs=SYSCTL_D_DIRS):
     return current
 
 
+def planned_shadows(applier, reload_applier, path, text, values, texts):
+    """The lines that would undo the drop-in ``text`` at ``path`` at the next boot or ``sysctl --system``.
+
+    Each line once, whichever applier's reading found it. ``texts``
+    (_host.read_texts form) holds the files already read; the drop-in takes
+    its place in the order as if it were written.
+    """
+    found = OrderedDict()
+    for name in (applier, reload_applier) if reload_applier != applier else (applier,):
+        planned = dict(texts)
+        planned[path] = (to_bytes(text).decode('latin-1'), None)
+        assignments, dummy = read_assignments(conf_files(name, planned=path), name, planned)
+        for shadow in find_shadows(assignments, path, values, name):
+            found.setdefault((shadow.source, shadow.line), shadow)
+    return list(found.values())
+
+
 def shadow_edits(shadows, path):
     """Return ``{real file: (before bytes, after bytes, [shadows])}`` for the lines to comment out.
 
@@ -79,3 +103,29 @@ def shadow_edits(shadows, path):
                                   to_bytes(path).decode('latin-1')).encode('latin-1')
         edits[real] = (before, after, [spans[start][1] for start in sorted(spans)])
     return edits
+
+
+def plan_live(changes, mode, path, container=None, read_only=read_only_keys):
+    """Split the live ``changes`` ({key: value}) by what is written live here, for apply_live ``mode``.
+
+    Returns ``(write, skipped, warnings)``: the changes to write live; the
+    sorted keys persisted in ``path`` but not written live; the warnings.
+    Whatever the mode, host-wide keys are skipped inside a container
+    (``container``: in_container() when None), one warning each: a container
+    never changes its host. Mode ``'auto'`` also skips the keys on a
+    read-only mount (``read_only``, _live.read_only_keys), with one warning
+    naming them all; True writes them (the kernel refuses, naming the key);
+    False writes nothing and skips nothing more (persist-only by choice).
+    """
+    container = in_container() if container is None else container
+    host_wide = sorted(key for key in changes if container and not is_namespaced(key))
+    warnings = ['%s is host-wide: persisted in %s but not written live inside a container' % (key, path)
+                for key in host_wide]
+    write = dict((key, value) for key, value in changes.items() if key not in host_wide)
+    if mode is False:
+        return {}, host_wide, warnings
+    stuck = read_only(sorted(write)) if mode == 'auto' and write else []
+    if stuck:
+        warnings.append(read_only_warning(stuck, path))
+    return (dict((key, value) for key, value in write.items() if key not in stuck),
+            sorted(host_wide + list(stuck)), warnings)

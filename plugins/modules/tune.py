@@ -69,10 +69,19 @@ options:
     default: comment
   apply_live:
     description:
-      - Also write the values to the running kernel. With V(false) only the files change (persist-only, for
-        example where C(/proc/sys) is read-only).
-    type: bool
-    default: true
+      - Whether to write the values to the running kernel too, besides the drop-in.
+      - V(auto) writes each key whose C(/proc/sys) file is writable here. A key whose file is on a read-only mount
+        (statvfs C(ST_RDONLY), as all of C(/proc/sys) is in an unprivileged Podman or Docker container, the default
+        of Molecule's drivers) is persisted only, verified at the next boot (see O(verify)), listed in
+        RV(skipped_live), and one warning names all such keys. A key the kernel refuses for another reason (a value
+        out of range, no privilege) fails as with V(true).
+      - V(true) writes every key and fails on the first one the kernel refuses, read-only ones included, naming it
+        and its reason; the host is left as it was.
+      - V(false) persists only; nothing is written live, and no key is warned about as read-only.
+      - V(auto) or a boolean (also a string Ansible reads as one, such as V(yes) or V(no)), so playbooks passing
+        V(true) or V(false) keep working; any other value fails before anything is read.
+    type: raw
+    default: auto
   missing:
     description:
       - What to do with keys this kernel does not have. V(fail) fails before any change, suggesting close
@@ -90,7 +99,7 @@ options:
   verify:
     description:
       - After the change, audit the host again and fail unless every key holds live and at the next boot (only at
-        the next boot for keys not written live, see O(apply_live) and RV(skipped_live)).
+        the next boot, as M(kerneltune.sysctl.audit) predicts it, for the keys of RV(skipped_live)).
     type: bool
     default: true
 extends_documentation_fragment:
@@ -108,7 +117,11 @@ attributes:
     description: Linux hosts with C(/proc/sys).
 notes:
   - Inside a container only C(net.*) keys belong to the container (its network namespace); other keys are
-    persisted in the drop-in but not written live, with a warning, so a container never changes its host.
+    persisted in the drop-in but not written live, with a warning, whatever O(apply_live) says, so a container
+    never changes its host.
+  - In an unprivileged container (Molecule's default) C(/proc/sys) is mounted read-only; with the default
+    O(apply_live=auto) the run persists and verifies the keys for the next boot and warns once, and a second run
+    reports no change.
 seealso:
   - module: kerneltune.sysctl.audit
 '''
@@ -117,6 +130,11 @@ EXAMPLES = r'''
 - name: Raise the TIME_WAIT and SYN backlog limits now and for good
   kerneltune.sysctl.tune:
     profile: high_connection
+
+- name: Persist only, never touching the running kernel (for an image build)
+  kerneltune.sysctl.tune:
+    profile: high_connection
+    apply_live: false
 
 - name: Own two keys in a custom drop-in, failing if another file would undo them
   kerneltune.sysctl.tune:
@@ -139,7 +157,11 @@ live_changes:
   type: dict
   sample: {net.ipv4.tcp_max_tw_buckets: {before: "5000", after: "262144"}}
 skipped_live:
-  description: Keys persisted but not written live, because they are host-wide and this is a container.
+  description:
+    - Keys whose live value differs but that are persisted only, not written live (sorted), verified at the next
+      boot only.
+    - Host-wide keys inside a container, and with O(apply_live=auto) keys whose C(/proc/sys) file is on a read-only
+      mount (both named in warnings). With O(apply_live=false) only the former (nothing is written live anyway).
   returned: always
   type: list
   elements: str
@@ -194,7 +216,6 @@ after:
 
 import fcntl
 import os
-from collections import OrderedDict
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -206,20 +227,17 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import (
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import check_bounds, same_value
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import KernelRejectedError, SysctlError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._files import Transaction, backup, to_bytes, to_text
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
-    appliers, conf_files, predict_host, read_assignments,
-)
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import is_namespaced
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import (
-    apply_all, in_container, read_values, unknown_key_error,
-)
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import appliers, predict_host
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import apply_all, read_values, unknown_key_error
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import (
     baseline_profile_names, profile_reasons, target_profile_names,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import (
-    check_rendered, find_shadows, render_dropin, targets,
+    check_rendered, live_mode, render_dropin, targets,
 )
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune_host import OWN_DIR, check_path, shadow_edits
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune_host import (
+    OWN_DIR, check_path, plan_live, planned_shadows, shadow_edits,
+)
 
 LOCK_FILE = '/run/kerneltune-sysctl.lock'
 # Lines are only ever commented out in files of the administrator (/etc), never in
@@ -239,20 +257,9 @@ def _audit_now(expectations, baselines, applier, reload_applier, kernel_check, t
     return dict(sysctl=results, summary=summary)
 
 
-def _shadows(applier, reload_applier, path, text, values, texts):
-    """The lines that would undo the drop-in at the next boot or the next sysctl --system (once each)."""
-    found = OrderedDict()
-    for name in (applier, reload_applier) if reload_applier != applier else (applier,):
-        planned = dict(texts)
-        planned[path] = (to_bytes(text).decode('latin-1'), None)
-        assignments, dummy = read_assignments(conf_files(name, planned=path), name, planned)
-        for shadow in find_shadows(assignments, path, values, name):
-            found.setdefault((shadow.source, shadow.line), shadow)
-    return list(found.values())
-
-
 def _plan(module, params):
     """Read the host and return everything the run would change; raises SysctlError."""
+    mode = live_mode(params['apply_live'])
     expectations, baselines = prepare(merge(params['profile'], params['settings']),
                                       merge(params['baseline_profile'], {}))
     if not expectations:
@@ -280,7 +287,7 @@ def _plan(module, params):
     applier, reload_applier = appliers(params['boot_applier'])
     texts = {}  # each file read once, for the audit before and for the planned order
     before = _audit_now(expectations, baselines, applier, reload_applier, params['kernel_check'], texts, live)
-    shadows = _shadows(applier, reload_applier, path, text, values, texts)
+    shadows = planned_shadows(applier, reload_applier, path, text, values, texts)
     if shadows and params['shadowed'] == 'fail':
         raise SysctlError('files applied after %s would undo it at boot: %s' % (path, ', '.join(
             '%s:%d sets %s = %s' % (s.source, s.line, s.key, s.value) for s in shadows)))
@@ -293,18 +300,12 @@ def _plan(module, params):
                           % (path, ', '.join(foreign), OWN_DIR))
 
     changes = dict((key, values[key]) for key in values if not same_value(live[key], values[key]))
-    skipped_live = []
-    if in_container():
-        skipped_live = sorted(key for key in changes if not is_namespaced(key))
-        for key in skipped_live:
-            module.warn('%s is host-wide: persisted in %s but not written live inside a container' % (key, path))
-            del changes[key]
-    if not params['apply_live']:
-        changes = {}
+    changes, skipped_live, warnings = plan_live(changes, mode, path)
+    for warning in warnings:
+        module.warn(warning)
     return dict(expectations=expectations, baselines=baselines, values=values, live=live, text=text,
                 current=current, shadows=shadows, changes=changes, applier=applier, reload_applier=reload_applier,
-                before=before,
-                skipped_live=skipped_live, skipped_missing=missing)
+                before=before, mode=mode, skipped_live=skipped_live, skipped_missing=missing)
 
 
 def _apply(plan, edits, path, new_dropin):
@@ -341,7 +342,7 @@ def main():
             baseline_profile=dict(type='str', choices=baseline_profile_names()),
             path=dict(type='path', default='/etc/sysctl.d/90-kerneltune.conf'),
             shadowed=dict(type='str', default='comment', choices=['comment', 'fail', 'ignore']),
-            apply_live=dict(type='bool', default=True),
+            apply_live=dict(type='raw', default='auto'),
             missing=dict(type='str', default='fail', choices=['fail', 'skip']),
             verify=dict(type='bool', default=True),
             header=dict(type='list', elements='str', default=[]),
@@ -388,7 +389,7 @@ def main():
                                  params['kernel_check'])
     lock.close()
     if params['verify']:
-        boot_only = plan['skipped_live'] if params['apply_live'] else list(plan['values'])
+        boot_only = list(plan['values']) if plan['mode'] is False else plan['skipped_live']
         problems = not_holding(result['after']['sysctl'], plan['expectations'], boot_only)
         if problems:
             module.fail_json(msg='after the change these keys do not hold: %s' % '; '.join(
