@@ -203,11 +203,52 @@ def writable(key, root=PROC_SYS):
     return stat.S_ISREG(info.st_mode) and bool(info.st_mode & stat.S_IWUSR)
 
 
+def unlisted_dirs(dirs=None):
+    """Problems for the directories of sysctl files that exist but cannot be listed (by a user other than root).
+
+    conf_files takes such a directory as empty, as the appliers (root) never do.
+    """
+    problems = []
+    for directory in SYSCTL_D_DIRS if dirs is None else dirs:
+        try:
+            os.listdir(directory)
+        except (IOError, OSError) as exc:
+            if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
+                problems.append(Problem(directory, 0, '', 'cannot read: %s' % (exc.strerror or exc)))
+    return problems
+
+
+def _exists(path):
+    """False only when ``path`` (followed) is not there: gone, or a dangling symlink, which no applier reads."""
+    try:
+        os.stat(path)
+    except (IOError, OSError) as exc:
+        return exc.errno not in (errno.ENOENT, errno.ENOTDIR)
+    return True
+
+
+def not_read(problems):
+    """Why the files behind ``problems`` leave the prediction open, or None.
+
+    A file or directory that exists but could not be read (a root-only
+    file, audited without become) may set any key: the appliers, run as
+    root, read it. A file gone since it was listed, or a dangling symlink,
+    is not counted.
+    """
+    unread = [problem for problem in problems
+              if problem.line == 0 and problem.reason.startswith('cannot read') and _exists(problem.source)]
+    if not unread:
+        return None
+    return '%s: run the audit as root (become)' % ', '.join(
+        '%s cannot be read (%s)' % (problem.source, problem.reason.split(': ', 1)[-1]) for problem in unread)
+
+
 def _writes(applier, texts):
     """``(files, problems, writes, blocked)``: ``blocked`` names a file the applier would hang on (then no writes)."""
     files = conf_files(applier)
     texts.update(read_texts([path for path in files if path not in texts]))
     assignments, problems = read_assignments(files, applier, texts)
+    problems = unlisted_dirs() + problems
     blocked = next((problem.source for problem in problems if problem.reason == BLOCKS), None)
     if blocked:
         return files, problems, [], blocked
@@ -242,9 +283,10 @@ def predict_host(applier, keys, live, oracle=True, texts=None, reload_applier=No
     files, problems, boot_writes, blocked = _writes(applier, texts)
     reload_applier = reload_applier or RELOAD_APPLIER[applier]
     if reload_applier == applier:
-        reload_writes, reload_blocked = boot_writes, blocked
+        reload_problems, reload_writes, reload_blocked = problems, boot_writes, blocked
     else:
-        reload_writes, reload_blocked = _writes(reload_applier, texts)[2:]
+        reload_problems, reload_writes, reload_blocked = _writes(reload_applier, texts)[1:]
+    boot_unread, reload_unread = not_read(problems), not_read(reload_problems)
 
     def current(key):
         return live[key] if key in live else _live_or_none(key)
@@ -259,6 +301,11 @@ def predict_host(applier, keys, live, oracle=True, texts=None, reload_applier=No
     predictions = combine(keys, current, boot_writes, reload_writes, boot_oracle, reload_oracle)
     for prediction in predictions.values():
         prediction['blocked'] = blocked or reload_blocked
+        # a file only root can read may set the key: the model cannot say what the appliers leave
+        if boot_unread:
+            prediction['boot_undecided'] = prediction['undecided'] = boot_unread
+        if reload_unread:
+            prediction['reload_undecided'] = reload_unread
     return files, problems, predictions
 
 
