@@ -4,15 +4,28 @@
 # Usage: scripts/ansible-test.sh [ANSIBLE_CORE_VERSION]
 #   without a version: the ansible-core of the current venv (.venv);
 #   with one: a venv of its own, .venv-core-VERSION, created on first use.
+# scripts/ansible-test.sh --venv ANSIBLE_CORE_VERSION: only create (or reuse)
+#   that venv and print its path (tests/integration/interpreters runs its cores).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+
+# core_venv VERSION: the path of .venv-core-VERSION, created on first use (output of the set-up on stderr).
+core_venv() {
+    local venv="$root/.venv-core-$1"
+    if [ ! -x "$venv/bin/ansible-test" ]; then
+        python3 -m venv "$venv" >&2
+        "$venv/bin/pip" install -q --disable-pip-version-check "ansible-core==$1" >&2
+    fi
+    printf '%s\n' "$venv"
+}
+
+if [ "${1:-}" = --venv ]; then
+    core_venv "${2:?usage: ansible-test.sh --venv ANSIBLE_CORE_VERSION}"
+    exit 0
+fi
 version=${1:-}
 if [ -n "$version" ]; then
-    venv="$root/.venv-core-$version"
-    if [ ! -x "$venv/bin/ansible-test" ]; then
-        python3 -m venv "$venv"
-        "$venv/bin/pip" install -q --disable-pip-version-check "ansible-core==$version"
-    fi
+    venv=$(core_venv "$version")
     export PATH="$venv/bin:$PATH"
 fi
 dest=$(mktemp -d /tmp/kt-ansible-test.XXXXXX)
