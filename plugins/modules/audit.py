@@ -101,6 +101,9 @@ notes:
   - Lines of configuration files that the modelled applier does not apply (not an assignment, a key that names
     nothing, a glob it does not expand, a FIFO it would block on) are returned in RV(problems) with file and line,
     and shown as warnings; they never make the module fail. Lines it applies are never reported there.
+  - Run without become, a sysctl file or directory that only root can read is reported in RV(problems), and every
+    key whose live value meets the expectation is V(undecided), naming the file (the appliers run as root and read
+    it, and it may set any key).
 seealso:
   - name: sysctl.d(5)
     description: Configuration files of systemd-sysctl and procps C(sysctl --system).
