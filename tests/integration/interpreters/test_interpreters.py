@@ -184,7 +184,7 @@ def test_core_2_17_cannot_manage_python_3_6(tmp_path):
     try:
         report_dir = str(tmp_path / 'audit')
         stdout = cell.playbook('kerneltune.sysctl.audit', '--check',
-                                  '-e', json.dumps({'sysctl_audit_report_dir': report_dir}))
+                               '-e', json.dumps({'sysctl_audit_report_dir': report_dir}))
         with open(os.path.join(report_dir, 'report.json')) as handle:
             report = json.load(handle)
         assert report['host_status'] == {}, report['host_status']
