@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up, then run every test. Each group runs even when an earlier one
 # failed; the exit status is non-zero when any failed, and they are listed.
-# Usage: scripts/test.sh [unit|lint|sanity|kernel|differential|molecule|release|all]...   (default: all)
+# Usage: scripts/test.sh [unit|lint|sanity|interpreters|kernel|ssh|differential|molecule|all]...   (default: all)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # A test run leaves the machine as it found it: the tools that write under $HOME (ansible's ~/.ansible and
@@ -82,9 +82,16 @@ if wanted sanity; then
     step "ansible-test sanity+units (ansible-core $(python -c 'import ansible; print(ansible.__version__)'))" \
         bash "$here/ansible-test.sh"
     # The other ansible-core releases the collection supports (meta/runtime.yml), each in its own venv.
-    for core in 2.16.19 2.17.14 2.18.19; do
+    mapfile -t cores < <(grep -v '^#' requirements/ansible-cores.txt)
+    for core in "${cores[@]}"; do
         step "ansible-test sanity+units (ansible-core $core)" bash "$here/ansible-test.sh" "$core"
     done
+fi
+if wanted interpreters; then
+    # The audit and tune playbooks on real target Pythons (pyenv builds mounted into the containers), each with an
+    # ansible-core that manages it: 3.6/2.16, 3.8/2.18, 3.10/2.17, 3.12 and 3.13/2.19 (tests/integration/interpreters).
+    step "target interpreters (Python 3.6-3.13 x ansible-core 2.16-2.19)" \
+        python -m pytest -q -p no:cacheprovider -rs -n 2 --dist loadgroup tests/integration/interpreters
 fi
 if wanted kernel; then
     step "real-kernel integration tests (Debian 12: procps 4.0.2, systemd 252)" \
@@ -92,6 +99,11 @@ if wanted kernel; then
     step "debian 13 image" bash tests/containers/build-image.sh trixie
     step "real-kernel integration tests (Debian 13: procps 4.0.4, systemd 257)" \
         env KT_SUITE=trixie python -m pytest -q -p no:cacheprovider -rs tests/integration/kernel
+fi
+if wanted ssh; then
+    step "debian 12 ssh image" bash tests/containers/build-image.sh bookworm-ssh
+    step "ssh with sudo (become), with and without pipelining" \
+        python -m pytest -q -p no:cacheprovider -rs tests/integration/ssh
 fi
 if wanted differential; then
     # Boot prediction vs the real sysctl --system and systemd-sysctl of Debian 12 and 13 (tests/differential).

@@ -29,12 +29,22 @@ try:
 except ImportError:  # pragma: no cover
     _dist_version = None
 
+
+
+def pinned_core(minor):
+    """The pinned release of an ansible-core minor version (requirements/ansible-cores.txt, the one list)."""
+    with open(os.path.join(_harness.REPO, 'requirements', 'ansible-cores.txt')) as handle:
+        pins = [line.strip() for line in handle if line.strip() and not line.startswith('#')]
+    (pin,) = [version for version in pins if version.startswith(minor + '.')]
+    return pin
+
+
 # (target Python, ansible-core): 2.16 is the last core that manages Python 3.6 targets (Alibaba Cloud Linux 3's
 # /usr/bin/python3), 2.17 manages 3.7-3.12, 2.18 and 2.19 3.8-3.13. None: the ansible-core of .venv (2.19).
 CELLS = [
-    ('3.6', '2.16.19'),
-    ('3.8', '2.18.19'),
-    ('3.10', '2.17.14'),
+    ('3.6', pinned_core('2.16')),
+    ('3.8', pinned_core('2.18')),
+    ('3.10', pinned_core('2.17')),
     ('3.12', None),
     ('3.13', None),
 ]

@@ -179,7 +179,7 @@ def test_core_2_17_cannot_manage_python_3_6(tmp_path):
     """What an Alibaba Cloud Linux 3 user meets with ansible-core >= 2.17 and /usr/bin/python3 (3.6): the module
     cannot run there (the README says to set ansible_python_interpreter=/usr/bin/python3.8); the fleet report
     names the host as failed instead of auditing it."""
-    cell = _cells.Cell('3.6', '2.17.14', str(tmp_path), name='kt-py-36-core217')
+    cell = _cells.Cell('3.6', _cells.pinned_core('2.17'), str(tmp_path), name='kt-py-36-core217')
     cell.start()
     try:
         report_dir = str(tmp_path / 'audit')

@@ -69,6 +69,12 @@ def sh(container, script, check=True):
     return run('podman', 'exec', container, '/bin/sh', '-c', script, check=check)
 
 
+def sysctl_conf_link(container):
+    """Whether /etc/sysctl.d/99-sysctl.conf links /etc/sysctl.conf in for systemd-sysctl (Debian 12: procps ships
+    the link; Debian 13: neither link nor file by default)."""
+    return sh(container, 'test -L /etc/sysctl.d/99-sysctl.conf', check=False).returncode == 0
+
+
 def read_sysctl(container, keys):
     """Read keys from /proc/sys in the container, by path, as the kernel prints them."""
     from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import split_key

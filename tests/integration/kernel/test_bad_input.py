@@ -34,7 +34,9 @@ def tune(host, args, expect_failed=True, check=False):
 
 @pytest.fixture
 def host(alibaba_host):
+    # /etc/sysctl.d/99-sysctl.conf -> ../sysctl.conf as on Debian 12 and the RHEL family (Debian 13 has no link).
     _harness.sh(alibaba_host, 'rm -f /etc/sysctl.d/90-kerneltune.conf /etc/sysctl.d/*~ /etc/sysctl.conf.*~; '
+                'ln -sfn ../sysctl.conf /etc/sysctl.d/99-sysctl.conf; '
                 "printf 'net.ipv4.tcp_keepalive_time = 600\\n' > /etc/sysctl.d/60-app.conf; "
                 'cp /usr/local/share/kerneltune/alibaba-sysctl.conf /etc/sysctl.conf; '
                 'sysctl -q -p /etc/sysctl.conf >/dev/null 2>&1 || true')
@@ -87,8 +89,8 @@ BAD_TUNE = [
      'refusing to replace /etc/sysctl.d/60-app.conf: it exists and was not written by kerneltune.sysctl'),
     ('path-is-a-symlink', {'profile': 'high_connection', 'path': '/etc/sysctl.d/99-sysctl.conf'},
      'refusing to replace /etc/sysctl.d/99-sysctl.conf: it is a symlink (to ../sysctl.conf)'),
-    ('path-masks-package-file', {'profile': 'high_connection', 'path': '/etc/sysctl.d/99-protect-links.conf'},
-     'refusing to write /etc/sysctl.d/99-protect-links.conf: it would mask /usr/lib/sysctl.d/99-protect-links.conf '
+    ('path-masks-package-file', {'profile': 'high_connection', 'path': '/etc/sysctl.d/50-pid-max.conf'},
+     'refusing to write /etc/sysctl.d/50-pid-max.conf: it would mask /usr/lib/sysctl.d/50-pid-max.conf '
      '(the boot reads only the first file of a name, and /etc/sysctl.d comes first), so the settings of that file '
      'would no longer apply; choose another file name'),
     ('baseline-as-target', {'profile': 'alibaba_cloud_default'}, 'value of profile must be one of: high_connection'),
@@ -236,7 +238,7 @@ def test_read_only_proc_sys_is_a_clear_error_or_persist_only():
     _harness.start_container(name, 'unprivileged')
     try:
         before = fingerprint(name)
-        result = tune(name, {'settings': {'net.core.somaxconn': 9000}})
+        result = tune(name, {'settings': {'net.core.somaxconn': 9000}, 'apply_live': True})
         assert result['msg'] == ('the kernel rejected net.core.somaxconn = 9000: Read-only file system; '
                                  'values already written were restored, no file was changed')
         assert fingerprint(name) == before
@@ -248,7 +250,9 @@ def test_read_only_proc_sys_is_a_clear_error_or_persist_only():
 
 
 ROLE_BAD = [
-    ('wrong-type', {'sysctl_tuning_apply_live': 'maybe'}, "argument 'sysctl_tuning_apply_live' is of type str"),
+    ('wrong-type', {'sysctl_tuning_kernel_check': 'maybe'}, "argument 'sysctl_tuning_kernel_check' is of type str"),
+    ('bad-apply-live', {'sysctl_tuning_apply_live': 'maybe'},
+     'value of sysctl_tuning_apply_live must be one of: auto, true, false, got: maybe'),
     ('bad-choice', {'sysctl_tuning_profile': 'fast'}, "value of sysctl_tuning_profile must be one of"),
     ('unknown-variable', {'sysctl_tuning_profle': 'high_connection'}, 'unknown role variable(s) sysctl_tuning_profle'),
 ]
