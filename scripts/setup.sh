@@ -3,7 +3,7 @@
 #   - Debian packages (podman, runc, debootstrap, ...) when missing;
 #   - .venv with the pinned tool chain of requirements/test.txt;
 #   - .build/collections/ansible_collections/kerneltune/sysctl -> this checkout;
-#   - the container image of tests/containers (cached by content hash).
+#   - the container images of tests/containers (cached by content hash; KT_IMAGES).
 # Source it (". scripts/setup.sh") to get its environment, or run it.
 set -euo pipefail
 KT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -40,7 +40,9 @@ export ANSIBLE_COLLECTIONS_PATH="$KT_ROOT/.build/collections:$kt_site"
 export PYTHONPATH="$KT_ROOT/.build/collections${PYTHONPATH:+:$PYTHONPATH}"
 export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
 
-bash "$KT_ROOT/tests/containers/build-image.sh"
+# The container images (KT_IMAGES: Debian suites and variants, default bookworm; scripts/test.sh builds all).
+read -r -a kt_images <<<"${KT_IMAGES:-bookworm}"
+bash "$KT_ROOT/tests/containers/build-image.sh" "${kt_images[@]}"
 # shellcheck source=tests/containers/env.sh
 . "$KT_ROOT/tests/containers/env.sh"
 set +euo pipefail

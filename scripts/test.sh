@@ -20,6 +20,8 @@ export HOME
 # shellcheck disable=SC2016 # expanded by the target's shell, not here
 export ANSIBLE_REMOTE_TMP='$HOME/.ansible/tmp'
 mkdir -p "$HOME"
+# Every image the groups use is built by the set-up, before the guard below takes its snapshot.
+export KT_IMAGES="bookworm trixie bookworm-ssh"
 # shellcheck source=scripts/setup.sh
 . "$here/setup.sh"
 set -euo pipefail
@@ -28,32 +30,54 @@ groups=("${@:-all}")
 failed=()
 
 # The machine is left as it was found: after the set-up, nothing outside the checkout and the temporary
-# directories may change (the real home, /etc, /usr/local, /opt). KT_GUARD_IGNORE: more paths to leave out,
-# separated by spaces (e.g. a tool's own directory that changes while the tests run).
-kt_guard_prune=("$KT_ROOT" "$kt_real_home/.bash_history" "$kt_real_home/.lesshst" "$kt_real_home/.viminfo"
-    "$kt_real_home/.python_history")
+# directories may change: the real home, /etc, /usr/local, /opt, /var (but for logs, package and system state
+# that the machine changes by itself), this machine's own kernel settings (tests/machine_state.py), and no copy
+# of the collection may be installed into Ansible's default collection path (.build/home/.ansible/collections)
+# where it would shadow other installs. KT_GUARD_IGNORE: more paths to leave out, separated by spaces.
+kt_guard_prune=("$KT_ROOT" "$(cd "$KT_ROOT" && pwd -P)" /var/log /var/tmp /var/cache/apt /var/cache/debconf
+    /var/cache/man /var/lib/apt /var/lib/dpkg /var/lib/systemd /var/lib/dhcp /var/lib/logrotate /var/lib/man-db
+    /var/spool /var/mail /var/backups)
+for kt_history in .bash_history .lesshst .viminfo .python_history; do
+    kt_guard_prune+=("$kt_real_home/$kt_history")
+done
 read -r -a kt_guard_extra <<<"${KT_GUARD_IGNORE:-}"
 kt_guard_prune+=("${kt_guard_extra[@]}")
+kt_guard_roots=(/etc /usr/local /opt /var)
+if [ "$kt_real_home" != / ]; then
+    kt_guard_roots+=("$kt_real_home")
+fi
+kt_guard=$(mktemp -d)
+trap 'rm -rf "$kt_guard"' EXIT
 kt_snapshot() {
     local prune=() path
     for path in "${kt_guard_prune[@]}"; do
         prune+=(-path "$path" -o)
     done
-    find "$kt_real_home" /etc /usr/local /opt -xdev \( "${prune[@]}" -false \) -prune \
-        -o -printf '%p\t%y\t%m\t%u\t%s\t%T@\t%l\n' 2>/dev/null | LC_ALL=C sort
+    # Directories by name, type and mode only (their mtimes move with every file made and removed inside).
+    find "${kt_guard_roots[@]}" -xdev \( "${prune[@]}" -false \) -prune \
+        -o -type d -printf '%p\t%y\t%m\t%u\n' \
+        -o -printf '%p\t%y\t%m\t%u\t%s\t%T@\t%l\n' 2>>"$kt_guard/find-errors" | LC_ALL=C sort || true
+    python "$KT_ROOT/tests/machine_state.py"
 }
-kt_guard=$(mktemp -d)
-trap 'rm -rf "$kt_guard"' EXIT
 kt_snapshot >"$kt_guard/before"
 machine_untouched() {
     kt_snapshot >"$kt_guard/after"
+    local ok=0
     if ! diff -U0 "$kt_guard/before" "$kt_guard/after" >"$kt_guard/diff"; then
-        echo "the tests changed these paths outside the checkout and /tmp (- before, + after):"
+        echo "the tests changed these paths or kernel settings of this machine (- before, + after):"
         grep '^[-+]/' "$kt_guard/diff" | cut -f1,2 | head -50
-        return 1
+        ok=1
     fi
+    if [ -e "$HOME/.ansible/collections/ansible_collections" ]; then
+        echo "a collection was installed into Ansible's default path, where it shadows other installs:"
+        ls "$HOME/.ansible/collections/ansible_collections"
+        ok=1
+    fi
+    if [ -s "$kt_guard/find-errors" ]; then
+        echo "(paths the guard could not read: $(sort -u "$kt_guard/find-errors" | head -5 | tr '\n' ' '))"
+    fi
+    return "$ok"
 }
-
 wanted() { [[ " ${groups[*]} " == *" all "* || " ${groups[*]} " == *" $1 "* ]]; }
 step() {
     local name=$1
@@ -96,18 +120,15 @@ fi
 if wanted kernel; then
     step "real-kernel integration tests (Debian 12: procps 4.0.2, systemd 252)" \
         python -m pytest -q -p no:cacheprovider -rs tests/integration/kernel tests/report
-    step "debian 13 image" bash tests/containers/build-image.sh trixie
     step "real-kernel integration tests (Debian 13: procps 4.0.4, systemd 257)" \
         env KT_SUITE=trixie python -m pytest -q -p no:cacheprovider -rs tests/integration/kernel
 fi
 if wanted ssh; then
-    step "debian 12 ssh image" bash tests/containers/build-image.sh bookworm-ssh
     step "ssh with sudo (become), with and without pipelining" \
         python -m pytest -q -p no:cacheprovider -rs tests/integration/ssh
 fi
 if wanted differential; then
     # Boot prediction vs the real sysctl --system and systemd-sysctl of Debian 12 and 13 (tests/differential).
-    step "debian 13 image" bash tests/containers/build-image.sh trixie
     step "differential tests (real appliers, bookworm + trixie)" python -m pytest -q -p no:cacheprovider -rfEs tests/differential
 fi
 if wanted molecule; then

@@ -22,7 +22,7 @@ suites=("${@:-bookworm}")
 for suite in "${suites[@]}"; do
     kt_image "$suite" >/dev/null
 done
-cache=${KT_CACHE:-/var/cache/kerneltune}
+cache=$KT_CACHE
 mkdir -p "$cache"
 exec 9>"$cache/build.lock"
 flock 9
@@ -82,7 +82,7 @@ build_ssh() {
     podman image exists "$base" || build_debootstrap bookworm "$base"
     builder=kt-build-ssh-$$
     echo "image $image: openssh-server and sudo on $base"
-    podman run --name "$builder" --network podman "$base" /bin/sh -c "$ssh_layer" >"$cache/build-ssh.log" 2>&1 \
+    podman run --name "$builder" --network host "$base" /bin/sh -c "$ssh_layer" >"$cache/build-ssh.log" 2>&1 \
         || { tail -20 "$cache/build-ssh.log"; exit 1; }
     podman commit -q --change 'CMD ["/usr/local/sbin/kt-init-ssh"]' "$builder" "$image" >/dev/null
     podman rm -f -t 0 "$builder" >/dev/null

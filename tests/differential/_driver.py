@@ -31,7 +31,10 @@ ANSWER_TIMEOUT = float(os.environ.get('KT_DIFF_ANSWER_TIMEOUT', '300'))
 
 def podman_env():
     env = dict(os.environ)
-    env['CONTAINERS_CONF'] = os.path.join(CONTAINERS, 'containers.conf')
+    # This checkout's Podman settings and storage (written by tests/containers/env.sh, exported by setup.sh)
+    build = os.path.join(REPO, '.build', 'containers')
+    env.setdefault('CONTAINERS_CONF', os.path.join(build, 'containers.conf'))
+    env.setdefault('CONTAINERS_STORAGE_CONF', os.path.join(build, 'storage.conf'))
     env['LC_ALL'] = 'C.UTF-8'
     return env
 

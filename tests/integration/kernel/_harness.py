@@ -21,7 +21,10 @@ def _env(overrides=None):
     env = dict(os.environ)
     env.update(overrides or {})
     env['LC_ALL'] = 'C.UTF-8'  # ansible-core needs a UTF-8 locale; C otherwise
-    env['CONTAINERS_CONF'] = os.path.join(CONTAINERS, 'containers.conf')
+    # This checkout's Podman settings and storage (written by tests/containers/env.sh, exported by setup.sh)
+    build = os.path.join(REPO, '.build', 'containers')
+    env.setdefault('CONTAINERS_CONF', os.path.join(build, 'containers.conf'))
+    env.setdefault('CONTAINERS_STORAGE_CONF', os.path.join(build, 'storage.conf'))
     env.setdefault('ANSIBLE_COLLECTIONS_PATH', os.path.join(REPO, '.build', 'collections'))
     env['ANSIBLE_HOST_KEY_CHECKING'] = 'False'
     env['ANSIBLE_NOCOLOR'] = '1'

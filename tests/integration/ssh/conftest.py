@@ -1,13 +1,18 @@
-"""An SSH fleet: containers of the bookworm-ssh image on the Podman bridge, reached as a user with sudo.
+"""An SSH fleet: containers of the bookworm-ssh image, reached over SSH as a user with sudo.
 
-Each container runs sshd (its PID 1 wrapper, tests/containers/build-image.sh)
-and has a user ``kt`` with NOPASSWD sudo. A key pair is generated per test
+Each container has sshd (tests/containers/build-image.sh) and a user ``kt``
+with NOPASSWD sudo. The containers stay without a network (their own
+namespace, loopback only): the SSH client's transport to each is
+``podman exec -i NAME /usr/sbin/sshd -i`` (its ProxyCommand), a real sshd
+per connection speaking the real protocol, with key authentication and
+sudo, so no bridge, address or packet forwarding of this machine is used or
+changed. A key pair is generated per test
 session in a temporary directory; each fleet has another one for the SSH
 control sockets, Ansible's local temp directory, the inventory and the
 reports: nothing is written under the real home. ansible-playbook reaches the hosts over SSH
 (ansible_connection=ssh) as kt, as a user runs it.
 
-Without ssh, ssh-keygen, Podman's bridge network or a working sshd the tests
+Without ssh, ssh-keygen or a working sshd the tests
 are skipped with the reason; with CI=true they fail instead.
 """
 
@@ -26,7 +31,9 @@ import _harness  # noqa: E402  (tests/integration/kernel)
 PREFIX = 'kt-ssh-'
 SUITE = 'bookworm-ssh'
 USER = 'kt'
-SSH_OPTIONS = ('-o', 'UserKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=no', '-o', 'LogLevel=ERROR')
+# -F /dev/null: the real user's ~/.ssh/config (ssh reads the passwd home, not HOME) must not change the tests.
+SSH_OPTIONS = ('-F', '/dev/null', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=no',
+               '-o', 'LogLevel=ERROR', '-o', 'ProxyCommand=podman exec -i %h /usr/sbin/sshd -i')
 
 
 def unavailable(reason):
@@ -42,8 +49,6 @@ def ssh_image():
     for tool in ('ssh', 'ssh-keygen', 'podman'):
         if shutil.which(tool) is None:
             unavailable('%s is not installed on the controller (Debian: openssh-client, podman)' % tool)
-    if _harness.run('podman', 'network', 'exists', 'podman', check=False).returncode != 0:
-        unavailable("Podman has no bridge network named 'podman' (podman network ls)")
     built = _harness.run('bash', os.path.join(_harness.CONTAINERS, 'build-image.sh'), SUITE, check=False)
     if built.returncode != 0:
         unavailable('cannot build the %s image: %s' % (SUITE, (built.stdout + built.stderr).strip()[-1500:]))
@@ -70,17 +75,17 @@ class Fleet(object):
     def __init__(self, workdir, key, hosts):
         self.workdir = workdir
         self.key = key
-        self.hosts = hosts  # name -> IPv4 address on the Podman bridge
+        self.hosts = hosts  # container names (ssh reaches each through podman exec, see SSH_OPTIONS)
         self.control_dir = os.path.join(workdir, 'cp')
         self.inventory = os.path.join(workdir, 'inventory.ini')
         self.runs = 0
 
     def write_inventory(self):
         lines = ['[fleet]']
-        lines += ['%s ansible_host=%s' % (name, address) for name, address in sorted(self.hosts.items())]
+        lines += sorted(self.hosts)
         lines += ['', '[fleet:vars]', 'ansible_connection=ssh', 'ansible_user=%s' % USER,
                   'ansible_ssh_private_key_file=%s' % self.key,
-                  "ansible_ssh_common_args='%s'" % ' '.join(SSH_OPTIONS),
+                  'ansible_ssh_common_args=\'%s\'' % ' '.join('"%s"' % o if ' ' in o else o for o in SSH_OPTIONS),
                   'ansible_python_interpreter=/usr/bin/python3', '']
         with open(self.inventory, 'w') as handle:
             handle.write('\n'.join(lines))
@@ -113,7 +118,7 @@ class Fleet(object):
     def ssh(self, host, command, check=True):
         """Run a command over SSH as kt (for checks; the tests' own runs go through ansible-playbook)."""
         return _harness.run('ssh', '-i', self.key, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3',
-                            '-o', 'ControlPath=none', *(SSH_OPTIONS + ('%s@%s' % (USER, self.hosts[host]), command)),
+                            '-o', 'ControlPath=none', *(SSH_OPTIONS + ('%s@%s' % (USER, host), command)),
                             check=check)
 
     def close_control_masters(self):
@@ -125,15 +130,6 @@ class Fleet(object):
                          '-O', 'exit', 'kt-ssh-control', check=False)
 
 
-def _address(container):
-    result = _harness.run('podman', 'inspect', '-f', '{{json .NetworkSettings.Networks}}', container)
-    networks = json.loads(result.stdout) or {}
-    address = (networks.get('podman') or {}).get('IPAddress')
-    if not address:
-        unavailable('container %s has no address on the Podman bridge: %s' % (container, result.stdout.strip()))
-    return address
-
-
 def _authorize(container, public_key):
     _harness.run('podman', 'exec', '-i', container, '/bin/sh', '-c',
                  'install -d -m 0700 -o kt -g kt /home/kt/.ssh && umask 077 && '
@@ -143,17 +139,17 @@ def _authorize(container, public_key):
 
 def start_fleet(names, workdir, key):
     """Start the containers (Alibaba-like), authorize the key, wait until sshd lets kt in with sudo."""
-    fleet = Fleet(workdir, key, {})
+    fleet = Fleet(workdir, key, [])
     os.mkdir(fleet.control_dir, 0o700)
     with open(key + '.pub') as handle:
         public_key = handle.read()
     for name in names:
         try:
-            _harness.start_container(name, 'alibaba', suite=SUITE, network='podman')
+            _harness.start_container(name, 'alibaba', suite=SUITE)
         except AssertionError as exc:
-            unavailable('cannot start a container on the Podman bridge: %s' % str(exc)[-1500:])
+            unavailable('cannot start a container of the %s image: %s' % (SUITE, str(exc)[-1500:]))
         _authorize(name, public_key)
-        fleet.hosts[name] = _address(name)
+        fleet.hosts.append(name)
     for name in names:
         deadline = time.time() + 15
         while True:
@@ -161,8 +157,8 @@ def start_fleet(names, workdir, key):
             if result.returncode == 0:
                 break
             if time.time() > deadline:
-                unavailable('sshd in %s (%s) does not let kt in with sudo: %s'
-                            % (name, fleet.hosts[name], (result.stdout + result.stderr).strip()[-800:]))
+                unavailable('sshd in %s does not let kt in with sudo: %s'
+                            % (name, (result.stdout + result.stderr).strip()[-800:]))
             time.sleep(0.3)
     fleet.write_inventory()
     return fleet
