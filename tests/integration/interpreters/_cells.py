@@ -30,7 +30,6 @@ except ImportError:  # pragma: no cover
     _dist_version = None
 
 
-
 def pinned_core(minor):
     """The pinned release of an ansible-core minor version (requirements/ansible-cores.txt, the one list)."""
     with open(os.path.join(_harness.REPO, 'requirements', 'ansible-cores.txt')) as handle:
