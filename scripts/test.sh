@@ -106,7 +106,7 @@ if wanted sanity; then
     step "ansible-test sanity+units (ansible-core $(python -c 'import ansible; print(ansible.__version__)'))" \
         bash "$here/ansible-test.sh"
     # The other ansible-core releases the collection supports (meta/runtime.yml), each in its own venv.
-    mapfile -t cores < <(grep -v '^#' requirements/ansible-cores.txt)
+    mapfile -t cores < <(grep -Ev '^[[:space:]]*(#|$)' requirements/ansible-cores.txt)
     for core in "${cores[@]}"; do
         step "ansible-test sanity+units (ansible-core $core)" bash "$here/ansible-test.sh" "$core"
     done

@@ -72,10 +72,20 @@ def sh(container, script, check=True):
     return run('podman', 'exec', container, '/bin/sh', '-c', script, check=check)
 
 
+# Whether a suite's image links /etc/sysctl.conf into /etc/sysctl.d for systemd-sysctl (Debian 12's procps ships
+# /etc/sysctl.d/99-sysctl.conf -> ../sysctl.conf; Debian 13 has neither the link nor, by default, the file).
+SYSCTL_CONF_LINK = {'bookworm': True, 'trixie': False}
+
+
 def sysctl_conf_link(container):
-    """Whether /etc/sysctl.d/99-sysctl.conf links /etc/sysctl.conf in for systemd-sysctl (Debian 12: procps ships
-    the link; Debian 13: neither link nor file by default)."""
-    return sh(container, 'test -L /etc/sysctl.d/99-sysctl.conf', check=False).returncode == 0
+    """Whether systemd-sysctl reads /etc/sysctl.conf in this container: what the suite's image is known to do,
+    checked against the container (an image that lost or gained the link fails here instead of taking the other
+    branch of a test)."""
+    expected = SYSCTL_CONF_LINK[default_suite()]
+    present = sh(container, 'test -L /etc/sysctl.d/99-sysctl.conf', check=False).returncode == 0
+    assert present == expected, 'the %s image should %shave /etc/sysctl.d/99-sysctl.conf' % (
+        default_suite(), '' if expected else 'not ')
+    return expected
 
 
 def read_sysctl(container, keys):
