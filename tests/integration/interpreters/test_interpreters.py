@@ -38,11 +38,9 @@ sysctl -a 2>/dev/null | grep '^net\.'
 
 
 def recap(cell, stdout):
-    """(ok, changed, unreachable, failed) of the cell's host in a PLAY RECAP."""
-    match = re.search(r'^%s\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)' % re.escape(cell.name),
-                      stdout, re.M)
-    assert match, stdout[-3000:]
-    return tuple(int(group) for group in match.groups())
+    """(changed, unreachable, failed) of the cell's host in a PLAY RECAP."""
+    counters = _harness.recap(stdout, cell.name)
+    return counters['changed'], counters['unreachable'], counters['failed']
 
 
 def meets(value, rule):
@@ -61,7 +59,7 @@ def tuned(before, rule):
 def audit(cell, report_dir):
     """The audit playbook in check mode; return (report.json, rows of report.csv)."""
     stdout = cell.playbook('kerneltune.sysctl.audit', '--check', '-e', json.dumps({'sysctl_audit_report_dir': report_dir}))
-    assert recap(cell, stdout)[1:] == (0, 0, 0), stdout[-3000:]
+    assert recap(cell, stdout) == (0, 0, 0), stdout[-3000:]
     with open(os.path.join(report_dir, 'report.json')) as handle:
         report = json.load(handle)
     with open(os.path.join(report_dir, 'report.csv')) as handle:
@@ -128,7 +126,7 @@ def test_tune_check(cell, step):
     """Tune in check mode with --diff reports the change and changes nothing in the container."""
     before = _harness.sh(cell.name, SNAPSHOT).stdout
     stdout = cell.playbook('kerneltune.sysctl.tune', '--check', '--diff')
-    assert recap(cell, stdout)[1:] == (1, 0, 0), stdout[-3000:]
+    assert recap(cell, stdout) == (1, 0, 0), stdout[-3000:]
     assert '+net.ipv4.tcp_max_tw_buckets = 262144' in stdout
     assert '-net.ipv4.tcp_max_tw_buckets = 5000' in stdout
     after = _harness.sh(cell.name, SNAPSHOT).stdout
@@ -141,7 +139,7 @@ def test_tune(cell, step):
     before = _harness.read_sysctl(cell.name, list(PROFILE))
     original = _harness.sh(cell.name, 'cat /etc/sysctl.conf').stdout
     stdout = cell.playbook('kerneltune.sysctl.tune')
-    assert recap(cell, stdout)[1:] == (1, 0, 0), stdout[-3000:]
+    assert recap(cell, stdout) == (1, 0, 0), stdout[-3000:]
     want = dict((key, tuned(before[key], rule)) for key, rule in PROFILE.items())
     assert _harness.read_sysctl(cell.name, list(PROFILE)) == want
 
@@ -165,7 +163,7 @@ def test_rerun(cell, step):
     """A second tune changes nothing; the audit is then all ok."""
     files = _harness.sh(cell.name, SNAPSHOT).stdout
     stdout = cell.playbook('kerneltune.sysctl.tune')
-    assert recap(cell, stdout)[1:] == (0, 0, 0), stdout[-3000:]
+    assert recap(cell, stdout) == (0, 0, 0), stdout[-3000:]
     assert _harness.sh(cell.name, SNAPSHOT).stdout == files
     report, rows = audit(cell, os.path.join(cell.workdir, 'audit-after'))
     assert report['host_status'] == {cell.name: 'ok'}

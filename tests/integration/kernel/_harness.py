@@ -8,6 +8,7 @@ user would run them.
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -42,6 +43,21 @@ def run(*argv, **kwargs):
         raise AssertionError('%s failed (%d):\n%s\n%s'
                              % (' '.join(argv), result.returncode, result.stdout[-4000:], result.stderr[-4000:]))
     return result
+
+
+def required(reason):
+    """A prerequisite is missing: skip with the reason on a user's machine; CI (CI=true) has everything, so fail."""
+    import pytest
+    if os.environ.get('CI') == 'true':
+        pytest.fail('%s (required on CI)' % reason, pytrace=False)
+    pytest.skip(reason)
+
+
+def recap(stdout, host):
+    """The PLAY RECAP counters of one host: {'ok': n, 'changed': n, 'unreachable': n, 'failed': n, ...}."""
+    match = re.search(r'^%s\s*:\s*(.*)$' % re.escape(host), stdout, re.M)
+    assert match, 'no recap line for %s:\n%s' % (host, stdout[-3000:])
+    return dict((name, int(value)) for name, value in re.findall(r'(\w+)=(\d+)', match.group(1)))
 
 
 def default_suite():

@@ -181,22 +181,17 @@ def _role(host, extra_vars, expect_rc=0, check=False):
     return out + err
 
 
-def _recap(output, host):
-    line = next(line for line in output.splitlines() if line.startswith(host) and 'changed=' in line)
-    return dict(item.split('=') for item in line.split(':', 1)[1].split())
-
-
 def test_role_with_default_variables_passes_idempotently(unpriv):
     """A new user's first run: the role with default variables in an unprivileged container."""
     live = _harness.read_sysctl(unpriv, PROFILE)
     output = _role(unpriv, {})
-    assert _recap(output, unpriv)['changed'] == '1'
+    assert _harness.recap(output, unpriv)['changed'] == 1
     assert output.count('/proc/sys is read-only here') == 1, output
     assert _harness.read_sysctl(unpriv, PROFILE) == live
     assert dropin(unpriv) is not None
     files = fingerprint(unpriv)
     output = _role(unpriv, {})
-    assert _recap(output, unpriv)['changed'] == '0' and output.count('/proc/sys is read-only here') == 1
+    assert _harness.recap(output, unpriv)['changed'] == 0 and output.count('/proc/sys is read-only here') == 1
     assert fingerprint(unpriv) == files
 
 

@@ -74,13 +74,6 @@ def snapshot(host):
     return state
 
 
-def recap(stdout, host):
-    """The PLAY RECAP counters of one host."""
-    match = re.search(r'^%s\s*:\s*(.*)$' % re.escape(host), stdout, re.M)
-    assert match, 'no recap line for %s:\n%s' % (host, stdout[-3000:])
-    return dict((name, int(value)) for name, value in re.findall(r'(\w+)=(\d+)', match.group(1)))
-
-
 def puts(output):
     """The files Ansible copied to the hosts (-vvv): AnsiballZ module payloads when pipelining is off."""
     return re.findall(r'\bPUT \S+ TO (\S+)', output)
@@ -148,7 +141,7 @@ def test_check_mode_through_sudo_leaves_no_trace(ssh_fleet, hosts):
                                       extra_vars={'sysctl_tuning_become': True})
     assert 'BECOME-SUCCESS' in out
     for host in hosts:
-        assert recap(out, host)['changed'] == 1  # it would change, and says what
+        assert _harness.recap(out, host)['changed'] == 1  # it would change, and says what
     assert '+# net.ipv4.tcp_max_tw_buckets = 5000  # disabled by kerneltune.sysctl' in out
     assert '+net.ipv4.tcp_max_tw_buckets = 262144' in out
     for host in hosts:
@@ -170,7 +163,7 @@ def test_tune_through_sudo_without_pipelining(ssh_fleet, hosts):
     assert boot_values(host, sorted(ALIBABA))['sysctl --system'] == ALIBABA  # the trap, before
     rc, out, err = ssh_fleet.playbook('kerneltune.sysctl.tune', verbose=True, pipelining=False, extra_vars={
         'sysctl_tuning_become': True, 'sysctl_tuning_hosts': host})
-    assert recap(out, host)['changed'] == 1 and recap(out, host)['failed'] == 0
+    assert _harness.recap(out, host)['changed'] == 1 and _harness.recap(out, host)['failed'] == 0
     assert 'BECOME-SUCCESS' in out
     # without pipelining the module is copied into kt's remote tmp, then run by root through sudo
     assert any(path.startswith('/home/kt/.ansible/tmp/') and path.endswith('/AnsiballZ_tune.py')
@@ -203,7 +196,7 @@ def test_rerun_with_pipelining_changes_nothing(ssh_fleet, hosts):
     before = snapshot(host)
     rc, out, err = ssh_fleet.playbook('kerneltune.sysctl.tune', verbose=True, pipelining=True, extra_vars={
         'sysctl_tuning_become': True, 'sysctl_tuning_hosts': host})
-    assert recap(out, host)['changed'] == 0 and recap(out, host)['failed'] == 0
+    assert _harness.recap(out, host)['changed'] == 0 and _harness.recap(out, host)['failed'] == 0
     assert 'BECOME-SUCCESS' in out
     assert puts(out) == []  # pipelined: the module goes through sudo's stdin, no file is copied
     after = snapshot(host)
@@ -253,4 +246,4 @@ def test_drift_gate(ssh_fleet, hosts):
             'sysctl_audit_report_dir': ssh_fleet.report_dir('gate-tuned-%s' % become),
             'sysctl_audit_fail_on_drift': True, 'sysctl_audit_hosts': tuned, 'sysctl_audit_become': become})
         assert 'hosts not ok' not in out
-        assert recap(out, tuned)['failed'] == 0
+        assert _harness.recap(out, tuned)['failed'] == 0
