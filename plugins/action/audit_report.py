@@ -7,15 +7,27 @@ import os
 import tempfile
 import time
 
-from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import baseline_profile_names, profile_names
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import (
     build_report, summary_lines, write_csv, write_json,
 )
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_html import render_html
 
 FORMATS = ('json', 'csv', 'html')
+
+# The options, as DOCUMENTATION of plugins/modules/audit_report.py describes them (tests/unit/test_contracts.py
+# compares the two). Validated by ActionBase.validate_argument_spec: a string where a list belongs becomes a
+# one-element list (Ansible's rule for modules too), a mapping fails, a format outside FORMATS fails.
+ARGUMENT_SPEC = dict(
+    dest=dict(type='path', default='./sysctl-audit'),
+    hosts=dict(type='list', elements='str'),
+    results_var=dict(type='str', default='kerneltune_audit'),
+    profile=dict(type='str', choices=profile_names()),
+    baseline_profile=dict(type='str', choices=baseline_profile_names()),
+    formats=dict(type='list', elements='str', choices=list(FORMATS), default=list(FORMATS)),
+)
 
 
 def _write_html(report, path):
@@ -46,21 +58,16 @@ def _classify(hosts, hostvars, results_var):
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(('dest', 'hosts', 'results_var', 'profile', 'baseline_profile', 'formats'))
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         task_vars = task_vars or {}
-        args = self._task.args
-        dest = os.path.abspath(os.path.expanduser(str(args.get('dest', './sysctl-audit'))))
-        hosts = args.get('hosts') or task_vars.get('ansible_play_hosts_all') or []
-        formats = args.get('formats') or list(FORMATS)
-        unknown = sorted(set(formats) - set(FORMATS))
-        if unknown:
-            raise AnsibleActionFail('unknown report format(s) %s; choose from %s' % (', '.join(unknown), ', '.join(FORMATS)))
-        results, unreachable, failed = _classify(hosts, task_vars.get('hostvars', {}),
-                                                 args.get('results_var', 'kerneltune_audit'))
-        report = build_report(results, unreachable, failed, args.get('profile'), args.get('baseline_profile'),
+        dummy, args = self.validate_argument_spec(ARGUMENT_SPEC)  # raises AnsibleActionFail naming the option
+        dest = os.path.abspath(args['dest'])
+        hosts = args['hosts'] or task_vars.get('ansible_play_hosts_all') or []
+        formats = args['formats'] or list(FORMATS)
+        results, unreachable, failed = _classify(hosts, task_vars.get('hostvars', {}), args['results_var'])
+        report = build_report(results, unreachable, failed, args['profile'], args['baseline_profile'],
                               time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
         os.makedirs(dest, exist_ok=True)
         files = {}

@@ -3,8 +3,13 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The profiles shipped with the collection: the one source of truth.
 
-Modules take a profile by name (``profile`` / ``baseline_profile``); the
-role, the audit playbook, the benchmark and the tests all read them here.
+Modules take a profile by name (``profile`` / ``baseline_profile``) and
+take their choices from here. The YAML that names profiles cannot import
+this file: the role's argument spec and defaults, the audit playbook's
+argument spec, the audit_report documentation and the README's profile
+tables are written out, and tests/unit/test_contracts.py fails when one of
+them differs from what is defined here (names, kinds, values,
+DEFAULT_PROFILE and BASELINE_PROFILE).
 Each setting has a value (the same forms as the audit module's ``expect``)
 and a one-line reason, written as a comment into the drop-in.
 """
@@ -68,6 +73,9 @@ PROFILES = {
     },
 }
 
+# The defaults of the YAML interfaces: the profile the role applies and the audit playbook audits against
+# (sysctl_tuning_profile, sysctl_audit_profile), and the baseline both compare with
+# (sysctl_tuning_baseline_profile, sysctl_audit_baseline_profile).
 DEFAULT_PROFILE = 'high_connection'
 BASELINE_PROFILE = 'alibaba_cloud_default'
 

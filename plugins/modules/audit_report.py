@@ -19,6 +19,8 @@ description:
     (what the next C(sysctl --system) leaves, and from which line) and C(reason) (why the key will not hold, or
     what the kernel has instead of a V(missing) key).
   - An action plugin. Run it once (C(run_once)), on the controller; it never touches the hosts.
+  - Its options are validated as a module's are (types, choices, no unknown option) before anything is read or
+    written; a single string given for a list option is a list of that one string.
 author:
   - kerneltune.sysctl contributors (@kerneltune)
 options:
@@ -37,11 +39,13 @@ options:
     type: str
     default: kerneltune_audit
   profile:
-    description: Profile name to record in the report.
+    description: Profile name to record in the report, as given to M(kerneltune.sysctl.audit).
     type: str
+    choices: [alibaba_cloud_default, high_connection]
   baseline_profile:
-    description: Baseline profile name to record in the report.
+    description: Baseline profile name to record in the report, as given to M(kerneltune.sysctl.audit).
     type: str
+    choices: [alibaba_cloud_default]
   formats:
     description: Which files to write.
     type: list
