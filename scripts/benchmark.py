@@ -14,6 +14,11 @@ pipelining on, the same forks, gather_facts false, the default stdout callback.
   scale     kerneltune.sysctl.audit with 1 key vs 100 keys
   converge  role kerneltune.sysctl.sysctl_tuning vs the equivalent role built on
             an ansible.posix.sysctl loop, each on freshly reset hosts
+  ssh       an SSH fleet (kt-bench-ssh-1..N, the bookworm-ssh image, started and
+            removed here with the pieces of tests/integration/ssh/conftest.py):
+            user kt, sudo (become), pipelining on; ansible.builtin.ping vs the
+            role's first converge (hosts reset, untimed), the role's rerun and
+            the tune module alone, both changing nothing (checked)
   controller  build_report + JSON/CSV/HTML writers on synthetic results
 
 This is a benchmark to run and read, not a timed test: nothing fails on a missed target.
@@ -24,6 +29,8 @@ import json
 import os
 import platform
 import random
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -45,24 +52,40 @@ RESET = ('rm -f /etc/sysctl.d/90-kerneltune.conf /etc/sysctl.d/90-posix.conf /et
          'cp %s /etc/sysctl.conf && sysctl -q -p %s && { sysctl -q -p /etc/sysctl.conf 2>/dev/null; true; } && '
          'sysctl -n %s' % (ALIBABA_CONF, DEFAULTS, PROBE))
 
-# (name, title, [(contender, playbook, extra arguments)], reset before each run)
+# A contender: (name, playbook, extra arguments, what it must do). 'reset': the hosts are put back to the
+# Alibaba Cloud defaults before the run (untimed) and the run must converge them; 'unchanged': every host's recap
+# must say changed=0 (a rerun on converged hosts); None: nothing is checked.
+RESET_AND_CONVERGE, UNCHANGED = 'reset', 'unchanged'
+SSH_PING = 'ssh: ansible.builtin.ping'
+SSH_TUNE = 'ssh: tune module alone, rerun (no change)'
+SSH_RERUN = 'ssh: role sysctl_tuning, rerun (no change)'
+SSH_CONVERGE = 'ssh: role sysctl_tuning, first converge'
+# (name, title, [contender], the floor of the section's "/ ping" column)
 SECTIONS = {
     'audit': ('Fleet audit, 24 net.* keys, --check', [
-        ('ping', 'ping.yml', ['--check']),
-        ('kerneltune.sysctl.audit (24 keys)', 'audit.yml', ['--check', '-e', '@' + KEYS24]),
-        ('ansible.posix.sysctl loop (24 keys)', 'posix_check.yml', ['--check', '-e', '@' + KEYS24]),
-    ], False),
+        ('ping', 'ping.yml', ['--check'], None),
+        ('kerneltune.sysctl.audit (24 keys)', 'audit.yml', ['--check', '-e', '@' + KEYS24], None),
+        ('ansible.posix.sysctl loop (24 keys)', 'posix_check.yml', ['--check', '-e', '@' + KEYS24], None),
+    ], 'ping'),
     'scale': ('Audit cost, 1 key vs 100 keys, --check', [
-        ('kerneltune.sysctl.audit (1 key)', 'audit.yml', ['--check', '-e', '@' + os.path.join(WORK, 'keys1.json')]),
+        ('kerneltune.sysctl.audit (1 key)', 'audit.yml', ['--check', '-e', '@' + os.path.join(WORK, 'keys1.json')],
+         None),
         ('kerneltune.sysctl.audit (100 keys)', 'audit.yml',
-         ['--check', '-e', '@' + os.path.join(WORK, 'keys100.json')]),
-    ], False),
+         ['--check', '-e', '@' + os.path.join(WORK, 'keys100.json')], None),
+    ], 'ping'),
     'converge': ('Converge from Alibaba Cloud defaults (reset before each run, untimed)', [
-        ('role kerneltune.sysctl.sysctl_tuning', 'converge_kerneltune.yml', []),
-        ('role posix_sysctl_tuning (ansible.posix.sysctl loop)', 'converge_posix.yml', []),
-    ], True),
+        ('role kerneltune.sysctl.sysctl_tuning', 'converge_kerneltune.yml', [], RESET_AND_CONVERGE),
+        ('role posix_sysctl_tuning (ansible.posix.sysctl loop)', 'converge_posix.yml', [], RESET_AND_CONVERGE),
+    ], 'ping'),
+    # The first converge comes first in each round, so the reruns after it find converged hosts.
+    'ssh': ('SSH fleet: user kt, sudo, pipelining on', [
+        (SSH_CONVERGE, 'converge_kerneltune.yml', ['--become'], RESET_AND_CONVERGE),
+        (SSH_PING, 'ping.yml', ['--become'], None),
+        (SSH_TUNE, 'tune_module.yml', ['--become'], UNCHANGED),
+        (SSH_RERUN, 'converge_kerneltune.yml', ['--become'], UNCHANGED),
+    ], SSH_PING),
 }
-# (label, numerator, denominator, comparison, goal)
+# (label, numerator, denominator, comparison, goal); goal None: shown, no goal
 TARGETS = [
     ('audit / ping', 'kerneltune.sysctl.audit (24 keys)', 'ping', '<=', 1.3),
     ('posix loop / audit (24 keys)', 'ansible.posix.sysctl loop (24 keys)', 'kerneltune.sysctl.audit (24 keys)',
@@ -70,6 +93,10 @@ TARGETS = [
     ('posix-loop role / role converge', 'role posix_sysctl_tuning (ansible.posix.sysctl loop)',
      'role kerneltune.sysctl.sysctl_tuning', '>=', 5.0),
     ('audit 100 keys / 1 key', 'kerneltune.sysctl.audit (100 keys)', 'kerneltune.sysctl.audit (1 key)', '<=', 1.10),
+    ('ssh: role rerun / ping', SSH_RERUN, SSH_PING, '<=', 1.25),
+    ('ssh: role first converge / ping', SSH_CONVERGE, SSH_PING, '<=', 1.5),
+    ('ssh: tune module alone / ping', SSH_TUNE, SSH_PING, '<=', None),
+    ('ssh: role rerun / tune module alone', SSH_RERUN, SSH_TUNE, '<=', None),
 ]
 
 
@@ -103,8 +130,9 @@ def expect_all(hosts, script, value, when):
         sys.exit('%s: %s is not %s on %s' % (when, PROBE, value, wrong))
 
 
-def ansible_env(args):
+def ansible_env(args, extra=None):
     env = dict(os.environ)
+    env.update(extra or {})
     env.update(ANSIBLE_PIPELINING='1', ANSIBLE_FORKS=str(args.forks), ANSIBLE_STDOUT_CALLBACK='ansible.builtin.default',
                ANSIBLE_ROLES_PATH=os.path.join(BENCH, 'roles'), ANSIBLE_HOST_KEY_CHECKING='False',
                ANSIBLE_RETRY_FILES_ENABLED='False', ANSIBLE_NOCOLOR='1', ANSIBLE_GATHERING='explicit',
@@ -116,7 +144,7 @@ def ansible_env(args):
 
 
 def playbook(args, inventory, playbook_name, extra, env):
-    """Run one whole ansible-playbook; return its wall time in seconds (the only timed region)."""
+    """Run one whole ansible-playbook; return its wall time in seconds (the only timed region) and its output."""
     argv = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', inventory,
             os.path.join(BENCH, playbook_name)] + extra
     start = time.perf_counter()
@@ -128,7 +156,19 @@ def playbook(args, inventory, playbook_name, extra, env):
     if args.log_dir:
         with open(os.path.join(args.log_dir, '%s-%d.log' % (playbook_name, int(time.time() * 1000))), 'w') as out:
             out.write(result.stdout)
-    return elapsed
+    return elapsed, result.stdout
+
+
+def changed_hosts(stdout, hosts):
+    """The hosts whose PLAY RECAP line counts a change (each host must have one)."""
+    changed = []
+    for host in hosts:
+        match = re.search(r'^%s\s*:.*\bchanged=(\d+)' % re.escape(host), stdout, re.M)
+        if not match:
+            sys.exit('no recap line for %s:\n%s' % (host, stdout[-3000:]))
+        if int(match.group(1)):
+            changed.append(host)
+    return changed
 
 
 def prepare_fleet(hosts):
@@ -171,23 +211,70 @@ def validate_audits(args, inventory, env):
             sys.exit('audit of %s reached %d of %d hosts' % (keys_file, len(hosts), len(args.hosts)))
 
 
-def measure(args, inventory, env, section):
-    title, contenders, reset = SECTIONS[section]
-    times = dict((name, []) for name, dummy, dummy2 in contenders)
+def measure(args, hosts, inventory, env, section):
+    title, contenders, floor = SECTIONS[section]
+    times = dict((contender[0], []) for contender in contenders)
     for round_no in range(-args.warmup, args.runs):
-        for name, playbook_name, extra in contenders:
-            if reset:
-                expect_all(args.hosts, RESET, '5000', 'after reset')
-            elapsed = playbook(args, inventory, playbook_name, extra, env)
-            if reset:
-                expect_all(args.hosts, 'sysctl -n %s' % PROBE, '262144', 'after %s' % name)
+        for name, playbook_name, extra, must in contenders:
+            if must == RESET_AND_CONVERGE:
+                expect_all(hosts, RESET, '5000', 'after reset')
+            elapsed, stdout = playbook(args, inventory, playbook_name, extra, env)
+            if must == RESET_AND_CONVERGE:
+                expect_all(hosts, 'sysctl -n %s' % PROBE, '262144', 'after %s' % name)
+                if sorted(changed_hosts(stdout, hosts)) != sorted(hosts):
+                    sys.exit('%s did not change every host:\n%s' % (name, stdout[-3000:]))
+            if must == UNCHANGED and changed_hosts(stdout, hosts):
+                sys.exit('%s changed %s:\n%s' % (name, ', '.join(changed_hosts(stdout, hosts)), stdout[-3000:]))
             if round_no >= 0:
                 times[name].append(round(elapsed, 3))
             print('  %s round %s: %-52s %7.2f s' % (section, round_no + 1 if round_no >= 0 else 'warm-up', name,
                                                     elapsed), flush=True)
-    if reset:
-        expect_all(args.hosts, RESET, '5000', 'after reset')
-    return dict(title=title, runs=times, median=dict((n, statistics.median(t)) for n, t in times.items()))
+    if any(contender[3] == RESET_AND_CONVERGE for contender in contenders):
+        expect_all(hosts, RESET, '5000', 'after reset')
+    return dict(title=title, runs=times, median=dict((n, statistics.median(t)) for n, t in times.items()),
+                floor=floor)
+
+
+def load_ssh_fixtures():
+    """tests/integration/ssh/conftest.py (start_fleet, Fleet) and the kernel harness it imports."""
+    import importlib.util
+    path = os.path.join(REPO, 'tests', 'integration', 'ssh', 'conftest.py')
+    spec = importlib.util.spec_from_file_location('kt_ssh_conftest', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def measure_ssh(args):
+    """The ssh section on its own fleet, kt-bench-ssh-1..N, removed afterwards with its work directory."""
+    fixtures = load_ssh_fixtures()
+    harness = fixtures._harness
+    names = ['kt-bench-ssh-%d' % i for i in range(1, args.fleet + 1)]
+    workdir = tempfile.mkdtemp(prefix='kt-bench-ssh-')
+    fleet = None
+    try:
+        key = os.path.join(workdir, 'id_ed25519')
+        harness.run('ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'kerneltune-benchmark', '-f', key)
+        os.mkdir(os.path.join(workdir, 'fleet'))
+        try:
+            fleet = fixtures.start_fleet(names, os.path.join(workdir, 'fleet'), key)
+        except BaseException as exc:  # the fixtures skip (pytest's outcome exceptions) when something is missing
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            sys.exit('cannot start the SSH fleet: %s' % exc)
+        in_all(names, 'sysctl %s > %s' % (' '.join(TUNED_KEYS), DEFAULTS))
+        ssh_env = ansible_env(args, fleet.env(pipelining=True))
+        python = in_all(names[:1], '/usr/bin/python3 --version')[names[0]]
+        result = measure(args, names, fleet.inventory, ssh_env, 'ssh')
+        result.update(hosts=names, host_python=python, connection='ssh as %s, become (sudo), pipelining, ControlPersist '
+                      '(masters kept between runs), sshd reached through podman exec' % fixtures.USER)
+        return result
+    finally:
+        if fleet is not None:
+            fleet.close_control_masters()
+        for name in names:
+            harness.remove_container(name)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def synthetic(hosts, keys, seed=20260101):
@@ -298,9 +385,9 @@ def ratios(medians, runs):
             continue
         value = medians[top] / medians[bottom]
         rounds = [a / b for a, b in zip(runs[top], runs[bottom])]
-        met = value <= goal if op == '<=' else value >= goal
-        rows.append(dict(label=label, ratio=round(value, 3), goal='%s %g' % (op, goal), met=met,
-                         per_round=[round(r, 3) for r in rounds]))
+        met = None if goal is None else value <= goal if op == '<=' else value >= goal
+        rows.append(dict(label=label, ratio=round(value, 3), goal='' if goal is None else '%s %g' % (op, goal),
+                         met=met, per_round=[round(r, 3) for r in rounds]))
     return rows
 
 
@@ -316,11 +403,16 @@ def report(data):
             ', '.join('%s %s' % kv for kv in sorted(m['collections'].items())), m['podman']),
         '- settings: ANSIBLE_PIPELINING=1 (a no-op with containers.podman.podman, which has no pipelining), forks %d, '
         'gather_facts false, stdout callback ansible.builtin.default, contenders alternated each round, '
-        '%d untimed warm-up round(s)' % (data['forks'], data['warmup']), '']
-    floor = data['sections'].get('audit', {}).get('median', {}).get('ping')
+        '%d untimed warm-up round(s)' % (data['forks'], data['warmup'])]
+    if 'ssh' in data['sections']:
+        ssh = data['sections']['ssh']
+        lines.append('- ssh section: %d hosts (%s), %s; the "/ ping" column divides by its own ping'
+                     % (len(ssh['hosts']), ssh['host_python'], ssh['connection']))
+    lines.append('')
     if data['sections']:
         lines += ['| Section | Contender | Median (s) | Runs (s) | Spread | / ping |', '|---|---|---:|---|---:|---:|']
     for name, section in data['sections'].items():
+        floor = dict(kv for s in data['sections'].values() for kv in s['median'].items()).get(section.get('floor'))
         for contender, times in section['runs'].items():
             median = section['median'][contender]
             lines.append('| %s | %s | %.2f | %s | %.0f%% | %s |' % (
@@ -330,7 +422,8 @@ def report(data):
         lines += ['', '| Target | Ratio of medians | Per round | Goal | Met |', '|---|---:|---|---|---|']
     for row in data['ratios']:
         lines.append('| %s | %.2fx | %s | %s | %s |' % (row['label'], row['ratio'], ' '.join(
-            '%.2f' % r for r in row['per_round']), row['goal'], 'yes' if row['met'] else '**no**'))
+            '%.2f' % r for r in row['per_round']), row['goal'] or '-',
+            '-' if row['met'] is None else 'yes' if row['met'] else '**no**'))
     ctl = data.get('controller')
     if ctl:
         lines += ['', '### Controller: aggregation and reports, %d synthetic hosts x %d keys (%d unreachable)' % (
@@ -352,8 +445,8 @@ def main():
     parser.add_argument('--runs', type=int, default=3, help='timed runs per contender (default 3)')
     parser.add_argument('--warmup', type=int, default=1, help='untimed rounds first (default 1)')
     parser.add_argument('--forks', type=int, help='ansible forks (default: the number of hosts)')
-    parser.add_argument('--sections', default='audit,scale,converge,controller',
-                        help='comma-separated subset of audit,scale,converge,controller')
+    parser.add_argument('--sections', default='audit,scale,converge,ssh,controller',
+                        help='comma-separated subset of audit,scale,converge,ssh,controller')
     parser.add_argument('--synthetic-hosts', type=int, default=1000, help='hosts of the controller section')
     parser.add_argument('--output', help='JSON results (default benchmarks/results-N.json)')
     parser.add_argument('--profile-tasks', action='store_true',
@@ -373,14 +466,16 @@ def main():
     data = dict(hosts=args.hosts, runs=args.runs, warmup=args.warmup, forks=args.forks, machine=machine(args),
                 sections={})
     env = ansible_env(args)
-    if set(sections) & set(SECTIONS):
+    if set(sections) & {'audit', 'scale', 'converge'}:
         inventory, readable = prepare_fleet(args.hosts)
         data['readable_net_keys'] = readable
         print('validating the audit key sets (untimed) on %d hosts' % len(args.hosts), flush=True)
         validate_audits(args, inventory, env)
         for section in ('audit', 'scale', 'converge'):
             if section in sections:
-                data['sections'][section] = measure(args, inventory, env, section)
+                data['sections'][section] = measure(args, args.hosts, inventory, env, section)
+    if 'ssh' in sections:
+        data['sections']['ssh'] = measure_ssh(args)
     if 'controller' in sections:
         data['controller'] = controller(args)
     medians = dict(kv for s in data['sections'].values() for kv in s['median'].items())
