@@ -3,12 +3,17 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Audit sysctl keys against expectations: the logic of kerneltune.sysctl.audit.
 
-``prepare`` validates the user's input before anything is read;
-``audit`` turns live values and boot predictions into per-key results.
+``wanted`` (and ``prepare``) validate the user's input before anything is
+read, each mapping canonicalised once; ``audit_view`` turns what _host read
+(a HostView) into per-key results; ``audit`` does it from live values and
+boot predictions.
 """
+
+from collections import namedtuple
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import (
     STATUSES,
+    check_bounds,
     describe,
     describe_text,
     key_status,
@@ -17,7 +22,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import 
     parse_expectation,
     same_value,
 )
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import InvalidKeyError
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import InvalidKeyError, SysctlError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import is_glob, normalize_key
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import profile_values
 
@@ -44,6 +49,13 @@ def merge(profile_name, overrides, what='settings'):
     return merged
 
 
+def _parse(expect, baseline):
+    """``(expectations, baselines)`` of canonical mappings (see prepare)."""
+    expectations = dict((key, parse_expectation(key, desired)) for key, desired in expect.items())
+    baselines = dict((key, normalize_value(value, key)) for key, value in baseline.items())
+    return expectations, baselines
+
+
 def prepare(expect, baseline=None):
     """Validate and canonicalise ``expect`` and ``baseline``.
 
@@ -51,13 +63,44 @@ def prepare(expect, baseline=None):
     ``{key: normalised value}``, keys in dotted form. Raises a SysctlError
     subclass naming the offending key or value.
     """
-    expectations = {}
-    for key, desired in _canonical_keys(expect or {}, 'expect').items():
-        expectations[key] = parse_expectation(key, desired)
-    baselines = {}
-    for key, value in _canonical_keys(baseline or {}, 'baseline').items():
-        baselines[key] = normalize_value(value, key)
-    return expectations, baselines
+    return _parse(_canonical_keys(expect or {}, 'expect'), _canonical_keys(baseline or {}, 'baseline'))
+
+
+# What the user wants of the keys: ``expectations`` ({key: Expectation}),
+# ``baselines`` ({key: normalised value}), ``overridden`` (the keys the
+# play's own mapping set, over the profile's).
+Wanted = namedtuple('Wanted', 'expectations baselines overridden')
+
+
+def wanted(profile, overrides, baseline_profile=None, baseline=None, what='expect', task='audit'):
+    """The Wanted of a module's options, each mapping canonicalised once.
+
+    ``overrides`` (option ``what``) go over the keys of ``profile``;
+    ``baseline`` over those of ``baseline_profile``. Raises SysctlError
+    when no key is left (``nothing to <task>``) and the errors of prepare.
+    """
+    own = _canonical_keys(overrides or {}, what)
+    expect = merge(profile, None)
+    expect.update(own)
+    expectations, baselines = _parse(expect, merge(baseline_profile, baseline, 'baseline'))
+    if not expectations:
+        raise SysctlError('nothing to %s: %s is empty and no profile was given' % (task, what))
+    return Wanted(expectations, baselines, frozenset(own))
+
+
+def audit_view(wanted_keys, view):
+    """The audit of a _host.HostView: ``dict(sysctl={key: result}, summary=counts)`` (as the audit module returns).
+
+    ``wanted_keys`` is a Wanted; a missing key's reason names close existing
+    keys. Raises SysctlError when a min/max applies to a multi-value key.
+    """
+    check_bounds(wanted_keys.expectations, view.live)
+    results, summary = audit(wanted_keys.expectations, wanted_keys.baselines, view.live, view.predictions,
+                             dict((key, str(exc)) for key, exc in view.unreadable.items()))
+    for key, result in results.items():
+        if result['status'] == 'missing' and key in view.unknown:  # a typo, or a key of another kernel
+            result['reason'] = str(view.unknown[key])
+    return dict(sysctl=results, summary=summary)
 
 
 def boot_reason(entry):

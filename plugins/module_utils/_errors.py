@@ -48,3 +48,18 @@ class KernelRejectedError(SysctlError):
         super(KernelRejectedError, self).__init__(message)
         self.key = key
         self.reason = reason
+
+
+class ApplyError(SysctlError):
+    """Changing the host failed; what could be restored was.
+
+    ``changed``: something is left changed (a restore failed too); ``left``:
+    what was not restored (files and live keys, in words); ``backups``: the
+    backups kept (``{file: backup}``), each the file's original.
+    """
+
+    def __init__(self, message, changed=False, left=None, backups=None):
+        super(ApplyError, self).__init__(message)
+        self.changed = changed
+        self.left = list(left or [])
+        self.backups = dict(backups or {})

@@ -1,258 +1,141 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 kerneltune.sysctl contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Read the host: /proc/sys values, sysctl configuration files, init system.
+"""Read a host: the one reader of the collection.
 
-The only module_utils file that reads the file system (and, through _netns,
-the kernel in a throwaway network namespace); every function takes its root
-paths as arguments so tests can point it at a tree. No process is started.
+``read_host`` reads what every view of a host needs, once: the live values
+of the keys, the sysctl files as the boot applier and ``sysctl --system``
+read them (texts, assignments, problems) and what each leaves in the kernel.
+The audit module and tune's views before and after the change are built on
+it; tune's planned view reads the files through ``read_files`` with the
+drop-in in its place. Its parts: _live (/proc/sys) and _host_files (the
+sysctl files, one decoder); facts of the host (container, appliers, pressure
+counters) are read here. Every function takes ``root`` (``'/'``: the host;
+tests pass a tree of plain files). Nothing here writes; the kernel check
+runs in a throwaway network namespace (_netns).
 """
 
-import errno
 import os
-import stat
+from collections import namedtuple
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import (
     RELOAD_APPLIER,
     SYSCTL_CONF,
-    SYSCTL_D_DIRS,
     SYSTEMD_SYSCTL_BINARIES,
     detect_applier,
     detect_reload_applier,
-    order_conf_files,
-    reads_sysctl_conf_last,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._boot import write_sequence
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import GLOB_CHARS, Problem, parse_conf
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError, UnreadableKeyError
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import (
-    PROC_SYS,
-    glob_component_regex,
-    is_namespaced,
-    join_key,
-    proc_path,
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._host_files import (
+    BLOCKS,
+    conf_files,
+    not_read,
+    read_assignments,
+    read_texts,
+    sysctl_d_dirs,
+    sysctl_d_listing,
+    under,
+)
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import PROC_SYS, is_namespaced
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import (
+    expand,
+    live_or_none,
+    read_live,
+    read_text,
+    read_values,
+    unknown_keys,
+    writable,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._predict import combine
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._pressure import PRESSURE_KEYS, pressure
 from ansible_collections.kerneltune.sysctl.plugins.module_utils import _netns
 
+# One applier's reading of the sysctl files: the files in its order, their
+# assignments in that order, and the problems (unreadable files, bad lines).
+Reading = namedtuple('Reading', 'files assignments problems')
 
-def read_text(path):
-    """Return the text of a file, decoded leniently (configuration files are not always UTF-8)."""
-    with open(path, 'rb') as handle:
-        return handle.read().decode('utf-8', 'replace')
+# What read_host read: the appliers modelled; live values ({key: value or
+# None}); unreadable ({key: UnreadableKeyError}); unknown ({key:
+# UnknownKeyError} of the keys missing here, with close matches); the boot
+# applier's files and problems; predictions ({key: _predict.combine dict});
+# notes (why the kernel check was not used); texts ({path: (text, problem)}).
+HostView = namedtuple('HostView', 'applier reload_applier live unreadable unknown files problems predictions notes '
+                                  'texts')
 
 
-def read_or_empty(path):
-    """Return the text of a file, or '' when it does not exist or cannot be read."""
+def in_container(root='/'):
+    """True inside a Podman/Docker/LXC/systemd-nspawn container."""
+    for marker in ('run/.containerenv', '.dockerenv'):
+        if os.path.exists(os.path.join(root, marker)):
+            return True
     try:
-        return read_text(path)
+        with open(os.path.join(root, 'proc/1/environ'), 'rb') as handle:
+            return any(item.startswith(b'container=') for item in handle.read().split(b'\0'))
     except (IOError, OSError):
-        return ''
-
-
-BLOCKS = 'a FIFO or socket: the appliers block reading it and apply nothing'
-
-
-def read_conf(path):
-    """Return ``(text, problem)`` of a configuration file: its bytes as Latin-1, or why it has none.
-
-    Never blocks: a FIFO (on which the appliers hang) or a device is not
-    read; /dev/null (a masking symlink) reads as empty.
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except (IOError, OSError) as exc:
-        return '', 'cannot read: %s' % (exc.strerror or exc)
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode) or stat.S_ISCHR(info.st_mode):
-            return '', None
-        if not stat.S_ISREG(info.st_mode):
-            return '', BLOCKS
-        chunks = []
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b''.join(chunks).decode('latin-1'), None
-    except (IOError, OSError) as exc:
-        return '', 'cannot read: %s' % (exc.strerror or exc)
-    finally:
-        os.close(fd)
-
-
-def read_live(key, root=PROC_SYS):
-    """Return the kernel's value of a key (trailing newline removed), or None when the key does not exist.
-
-    Raises UnreadableKeyError (a SysctlError) naming the key when it exists
-    but cannot be read (a write-only key such as ``net.ipv4.route.flush``, or
-    one the kernel refuses to print such as an unset ``stable_secret``).
-    """
-    path = proc_path(key, root)
-    try:
-        return read_text(path).rstrip('\n')
-    except (IOError, OSError) as exc:
-        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-            return None
-        if exc.errno == errno.EISDIR:
-            raise SysctlError('%s is a directory of keys, not a key' % key)
-        reason = exc.strerror or str(exc)
-        raise UnreadableKeyError('cannot read %s from %s: %s' % (key, path, reason), key=key, reason=reason)
-
-
-def _live_or_none(key, root=PROC_SYS):
-    try:
-        return read_live(key, root)
-    except SysctlError:
-        return None
-
-
-def conf_files(applier, dirs=SYSCTL_D_DIRS, sysctl_conf=SYSCTL_CONF, planned=None):
-    """Return the configuration files the applier reads, in application order.
-
-    ``planned`` is a file about to be written: it takes its place in the
-    order as if it existed already.
-    """
-    listing = []
-    for directory in dirs:
-        try:
-            names = os.listdir(directory)
-        except (IOError, OSError):
-            names = []
-        if planned and os.path.dirname(planned) == directory:
-            names.append(os.path.basename(planned))
-        listing.append((directory, names))
-    files = order_conf_files(listing, applier)
-    if reads_sysctl_conf_last(applier) and os.path.isfile(sysctl_conf):
-        files.append(sysctl_conf)
-    return files
-
-
-def read_texts(files):
-    """Return ``{path: (text, problem)}`` of the files, each read once (read_conf)."""
-    return dict((path, read_conf(path)) for path in files)
-
-
-def read_assignments(files, applier, texts=None):
-    """Return ``(assignments, problems)`` of all files, in order, as ``applier`` reads them.
-
-    ``texts`` maps a path to ``(text, problem)`` to use instead of reading it.
-    """
-    assignments = []
-    problems = []
-    texts = texts or {}
-    for path in files:
-        text, problem = texts[path] if path in texts else read_conf(path)
-        if problem:
-            problems.append(Problem(path, 0, '', problem))
-        found, bad = parse_conf(text, path, applier)
-        assignments.extend(found)
-        problems.extend(bad)
-    return assignments, problems
-
-
-def expand(pattern, root=PROC_SYS):
-    """The sorted ``(path, key)`` of writable keys under ``root`` a slash-separated glob matches.
-
-    ``path`` is relative to ``root`` and spelled as glob(3) prints it: the
-    pattern's literal parts as written (doubled slashes included), each
-    wildcard component replaced by the name it matched. procps compares
-    these strings with the paths of its explicit lines.
-    """
-    if pattern.endswith('/'):
-        # "pattern/" (procps' "key." glob): seen on procps 4.0.2/4.0.4, nothing matches when the last
-        # component is the wildcard one (only directories would), the keys match when it is literal.
-        pattern = pattern.rstrip('/')
-        if GLOB_CHARS.search(pattern.rsplit('/', 1)[-1]):
-            return []
-    level = [([], [])]  # (components as printed, real components) so far
-    for component in pattern.split('/'):
-        following = []
-        for printed, parts in level:
-            if component in ('', '.') or not GLOB_CHARS.search(component):
-                real = parts if component in ('', '.') else parts + [component]
-                following.append((printed + [component], real))
-                continue
-            regex = glob_component_regex(component)
-            try:
-                names = os.listdir(os.path.join(root, *parts))
-            except (IOError, OSError):
-                continue
-            for name in names:
-                if (name.startswith('.') and not component.startswith('.')) or not regex.match(name):
-                    continue
-                following.append((printed + [name], parts + [name]))
-        level = following
-    found = []
-    for printed, parts in level:
-        key = join_key(parts) if parts else None
-        if key and writable(key, root):
-            found.append(('/'.join(printed), key))
-    return sorted(found)
-
-
-def writable(key, root=PROC_SYS):
-    """True when a key exists as a file the owner may write (what the appliers need to set it)."""
-    if key != key.strip():
-        return False  # procps opens "/proc/sys/ net/..." for "- net.x = 1": no such file
-    try:
-        info = os.stat(proc_path(key, root))
-    except (IOError, OSError, SysctlError):
         return False
-    return stat.S_ISREG(info.st_mode) and bool(info.st_mode & stat.S_IWUSR)
 
 
-def unlisted_dirs(dirs=None):
-    """Problems for the directories of sysctl files that exist but cannot be listed (by a user other than root).
-
-    conf_files takes such a directory as empty, as the appliers (root) never do.
-    """
-    problems = []
-    for directory in SYSCTL_D_DIRS if dirs is None else dirs:
-        try:
-            os.listdir(directory)
-        except (IOError, OSError) as exc:
-            if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
-                problems.append(Problem(directory, 0, '', 'cannot read: %s' % (exc.strerror or exc)))
-    return problems
-
-
-def _exists(path):
-    """False only when ``path`` (followed) is not there: gone, or a dangling symlink, which no applier reads."""
+def _os_release(path='/etc/os-release'):
+    fields = {}
     try:
-        os.stat(path)
-    except (IOError, OSError) as exc:
-        return exc.errno not in (errno.ENOENT, errno.ENOTDIR)
-    return True
+        text = read_text(path)
+    except (IOError, OSError):
+        return fields
+    for line in text.splitlines():
+        name, sep, value = line.partition('=')
+        if sep:
+            fields[name.strip()] = value.strip().strip('"\'')
+    return fields
 
 
-def not_read(problems):
-    """Why the files behind ``problems`` leave the prediction open, or None.
+def appliers(choice, root='/'):
+    """``(boot applier, reload applier)`` for a ``boot_applier`` option value (``auto``: detected here)."""
+    if choice == 'auto':
+        return host_appliers(root)
+    return choice, RELOAD_APPLIER[choice]
 
-    A file or directory that exists but could not be read (a root-only
-    file, audited without become) may set any key: the appliers, run as
-    root, read it. A file gone since it was listed, or a dangling symlink,
-    is not counted.
+
+def host_appliers(root='/'):
+    """``(boot applier, reload applier)`` of this host (_appliers.detect_applier, detect_reload_applier)."""
+    try:
+        init_comm = read_text(under(root, '/proc/1/comm')).strip()
+    except (IOError, OSError):
+        init_comm = ''
+    present = any(os.path.exists(under(root, path)) for path in SYSTEMD_SYSCTL_BINARIES)
+    release = _os_release(under(root, '/etc/os-release'))
+    os_id, version = release.get('ID', ''), release.get('VERSION_ID', '')
+    return detect_applier(init_comm, present, os_id, version), detect_reload_applier(os_id, version)
+
+
+def read_files(applier, root='/', texts=None, planned=None):
+    """The Reading of the host's sysctl files by ``applier``.
+
+    ``texts`` (read_texts form) caches the files read and is filled in;
+    ``planned`` is ``(path, text)`` of a drop-in about to be written: it
+    takes its place in the order and is read as ``text`` (``texts`` keeps
+    the file as it is).
     """
-    unread = [problem for problem in problems
-              if problem.line == 0 and problem.reason.startswith('cannot read') and _exists(problem.source)]
-    if not unread:
-        return None
-    return '%s: run the audit as root (become)' % ', '.join(
-        '%s cannot be read (%s)' % (problem.source, problem.reason.split(': ', 1)[-1]) for problem in unread)
-
-
-def _writes(applier, texts):
-    """``(files, problems, writes, blocked)``: ``blocked`` names a file the applier would hang on (then no writes)."""
-    files = conf_files(applier)
-    texts.update(read_texts([path for path in files if path not in texts]))
+    texts = {} if texts is None else texts
+    listing, unlisted = sysctl_d_listing(sysctl_d_dirs(root))
+    files = conf_files(applier, listing, under(root, SYSCTL_CONF), planned[0] if planned else None)
+    read_texts([path for path in files if not planned or path != planned[0]], texts)
+    if planned:
+        texts = dict(texts)
+        texts[planned[0]] = (planned[1], None)
     assignments, problems = read_assignments(files, applier, texts)
-    problems = unlisted_dirs() + problems
-    blocked = next((problem.source for problem in problems if problem.reason == BLOCKS), None)
+    return Reading(files, assignments, unlisted + problems)
+
+
+def _writes(applier, root, texts):
+    """``(reading, writes, blocked)``: ``blocked`` names a file the applier would hang on (then no writes)."""
+    reading = read_files(applier, root, texts)
+    blocked = next((problem.source for problem in reading.problems if problem.reason == BLOCKS), None)
     if blocked:
-        return files, problems, [], blocked
-    return files, problems, write_sequence(assignments, applier, expand, writable), None
+        return reading, [], blocked
+    proc = under(root, PROC_SYS)
+    writes = write_sequence(reading.assignments, applier, lambda pattern: expand(pattern, proc),
+                            lambda key: writable(key, proc))
+    return reading, writes, None
 
 
 def _oracle(keys, writes, initial=(), notes=None):
@@ -269,7 +152,7 @@ def _oracle(keys, writes, initial=(), notes=None):
         return None
 
 
-def predict_host(applier, keys, live, oracle=True, texts=None, reload_applier=None, notes=None):
+def predict_host(applier, keys, live, oracle=True, texts=None, reload_applier=None, notes=None, root='/'):
     """Predict, for each key, what the next boot and the next ``sysctl --system`` leave in the kernel.
 
     ``live`` maps each key to its value now (None: absent or unreadable);
@@ -280,16 +163,17 @@ def predict_host(applier, keys, live, oracle=True, texts=None, reload_applier=No
     Returns ``(files, problems, {key: prediction dict})`` (see _predict.combine).
     """
     texts = {} if texts is None else texts
-    files, problems, boot_writes, blocked = _writes(applier, texts)
+    boot, boot_writes, blocked = _writes(applier, root, texts)
     reload_applier = reload_applier or RELOAD_APPLIER[applier]
     if reload_applier == applier:
-        reload_problems, reload_writes, reload_blocked = problems, boot_writes, blocked
+        reload, reload_writes, reload_blocked = boot, boot_writes, blocked
     else:
-        reload_problems, reload_writes, reload_blocked = _writes(reload_applier, texts)[1:]
-    boot_unread, reload_unread = not_read(problems), not_read(reload_problems)
+        reload, reload_writes, reload_blocked = _writes(reload_applier, root, texts)
+    boot_unread, reload_unread = not_read(boot.problems), not_read(reload.problems)
+    proc = under(root, PROC_SYS)
 
     def current(key):
-        return live[key] if key in live else _live_or_none(key)
+        return live[key] if key in live else live_or_none(key, proc)
 
     boot_oracle = reload_oracle = None
     if oracle:
@@ -306,42 +190,39 @@ def predict_host(applier, keys, live, oracle=True, texts=None, reload_applier=No
             prediction['boot_undecided'] = prediction['undecided'] = boot_unread
         if reload_unread:
             prediction['reload_undecided'] = reload_unread
-    return files, problems, predictions
+    return boot.files, boot.problems, predictions
 
 
-def predict(applier, keys, oracle=True):
-    """The predictions of predict_host for ``keys`` (a list), reading their live values here."""
-    live = dict((key, _live_or_none(key)) for key in keys)
-    return predict_host(applier, list(keys), live, oracle)[2]
+def predict(applier, keys, oracle=True, root='/'):
+    """The predictions of predict_host for ``keys`` (a list), reading their live values (the differential tests)."""
+    live = dict((key, live_or_none(key, under(root, PROC_SYS))) for key in keys)
+    return predict_host(applier, list(keys), live, oracle, root=root)[2]
 
 
-def _os_release(path='/etc/os-release'):
-    fields = {}
-    try:
-        text = read_text(path)
-    except (IOError, OSError):
-        return fields
-    for line in text.splitlines():
-        name, sep, value = line.partition('=')
-        if sep:
-            fields[name.strip()] = value.strip().strip('"\'')
-    return fields
+def read_host(keys, applier, reload_applier=None, oracle=True, root='/', live=None, texts=None):
+    """Read the host for ``keys`` (sorted): a HostView.
+
+    ``live`` is ``(values, unreadable)`` already read (read_values) or None
+    to read them now; ``texts`` (read_texts form) caches the files and is
+    filled in; ``oracle``: ask the kernel (the kernel check). Raises
+    SysctlError for a malformed key or a directory named as a key.
+    """
+    keys = sorted(keys)
+    values, unreadable = read_values(keys, under(root, PROC_SYS)) if live is None else live
+    missing = [key for key in keys if values.get(key) is None and key not in unreadable]
+    texts = {} if texts is None else texts
+    notes = []
+    files, problems, predictions = predict_host(applier, keys, values, oracle, texts, reload_applier, notes, root)
+    return HostView(applier, reload_applier or RELOAD_APPLIER[applier], values, unreadable,
+                    unknown_keys(missing, under(root, PROC_SYS)), files, problems, predictions, notes, texts)
 
 
-def appliers(choice):
-    """``(boot applier, reload applier)`` for a ``boot_applier`` option value (``auto``: detected here)."""
-    if choice == 'auto':
-        return host_appliers()
-    return choice, RELOAD_APPLIER[choice]
-
-
-def host_appliers():
-    """``(boot applier, reload applier)`` of this host (_appliers.detect_applier, detect_reload_applier)."""
-    try:
-        init_comm = read_text('/proc/1/comm').strip()
-    except (IOError, OSError):
-        init_comm = ''
-    present = any(os.path.exists(path) for path in SYSTEMD_SYSCTL_BINARIES)
-    release = _os_release()
-    os_id, version = release.get('ID', ''), release.get('VERSION_ID', '')
-    return detect_applier(init_comm, present, os_id, version), detect_reload_applier(os_id, version)
+def read_pressure(live, root='/'):
+    """The TIME_WAIT and backlog pressure of the host (_pressure.pressure); ``live``: values already read."""
+    def text(path):
+        try:
+            return read_text(under(root, path))
+        except (IOError, OSError):
+            return ''
+    limits = dict((key, live[key] if key in live else read_live(key, under(root, PROC_SYS))) for key in PRESSURE_KEYS)
+    return pressure(text('/proc/net/sockstat'), text('/proc/net/netstat'), limits)

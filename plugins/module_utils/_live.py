@@ -1,34 +1,69 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 kerneltune.sysctl contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Live values: read them for many keys, write them all or nothing; know what a container may write."""
+"""The kernel's live values under /proc/sys: read them, write one, list and expand keys.
+
+A part of the host reader (_host), and the one place that opens a key's
+/proc/sys file, for reading (read_live) and for writing (write_live, used by
+_apply). Every function takes the /proc/sys root as an argument (default
+PROC_SYS) so tests can point it at a tree of plain files.
+"""
 
 import difflib
+import errno
 import os
+import stat
 
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import GLOB_CHARS
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
     KernelRejectedError,
+    SysctlError,
     UnknownKeyError,
     UnreadableKeyError,
 )
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import read_live
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import PROC_SYS, join_key, proc_path
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import (
+    PROC_SYS,
+    glob_component_regex,
+    join_key,
+    proc_path,
+)
 
 
-def in_container(root='/'):
-    """True inside a Podman/Docker/LXC/systemd-nspawn container."""
-    for marker in ('run/.containerenv', '.dockerenv'):
-        if os.path.exists(os.path.join(root, marker)):
-            return True
+def read_text(path):
+    """Return the text of a kernel or OS file (/proc, /etc/os-release), UTF-8 with invalid bytes replaced."""
+    with open(path, 'rb') as handle:
+        return handle.read().decode('utf-8', 'replace')
+
+
+def read_live(key, root=PROC_SYS):
+    """Return the kernel's value of a key (trailing newline removed), or None when the key does not exist.
+
+    Raises UnreadableKeyError (a SysctlError) naming the key when it exists
+    but cannot be read (a write-only key such as ``net.ipv4.route.flush``, or
+    one the kernel refuses to print such as an unset ``stable_secret``).
+    """
+    path = proc_path(key, root)
     try:
-        with open(os.path.join(root, 'proc/1/environ'), 'rb') as handle:
-            return any(item.startswith(b'container=') for item in handle.read().split(b'\0'))
-    except (IOError, OSError):
-        return False
+        return read_text(path).rstrip('\n')
+    except (IOError, OSError) as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return None
+        if exc.errno == errno.EISDIR:
+            raise SysctlError('%s is a directory of keys, not a key' % key)
+        reason = exc.strerror or str(exc)
+        raise UnreadableKeyError('cannot read %s from %s: %s' % (key, path, reason), key=key, reason=reason)
+
+
+def live_or_none(key, root=PROC_SYS):
+    """read_live, with None for a key that cannot be read either."""
+    try:
+        return read_live(key, root)
+    except SysctlError:
+        return None
 
 
 def read_values(keys, root=PROC_SYS):
-    """Return ``(values, unreadable)`` for ``keys``, each read with _host.read_live.
+    """Return ``(values, unreadable)`` for ``keys``, each read with read_live.
 
     ``values`` maps every key to its value (None: missing or unreadable);
     ``unreadable`` maps each key that exists but cannot be read (a write-only
@@ -77,30 +112,55 @@ def read_only_keys(keys, root=PROC_SYS, statvfs=os.statvfs):
     return sorted(found)
 
 
-def apply_all(changes, previous, root=PROC_SYS, writer=write_live):
-    """Write ``changes`` ({key: value}) in key order; on any failure restore every key attempted.
+def expand(pattern, root=PROC_SYS):
+    """The sorted ``(path, key)`` of writable keys under ``root`` a slash-separated glob matches.
 
-    ``previous`` holds the values read before. The key whose write failed is
-    written back too: the kernel stores the integers of a multi-value key one
-    by one, so a write it rejects half-way (``net.ipv4.tcp_rmem = 8192 0 0``
-    keeps 8192) has already changed it. Keys without a previous value (None)
-    are not written back. Re-raises the first KernelRejectedError once the
-    writes are undone.
+    ``path`` is relative to ``root`` and spelled as glob(3) prints it: the
+    pattern's literal parts as written (doubled slashes included), each
+    wildcard component replaced by the name it matched. procps compares
+    these strings with the paths of its explicit lines.
     """
-    attempted = []
-    try:
-        for key in sorted(changes):
-            attempted.append(key)
-            writer(key, changes[key], root)
-    except KernelRejectedError:
-        for key in reversed(attempted):
-            if previous.get(key) is None:
+    if pattern.endswith('/'):
+        # "pattern/" (procps' "key." glob): seen on procps 4.0.2/4.0.4, nothing matches when the last
+        # component is the wildcard one (only directories would), the keys match when it is literal.
+        pattern = pattern.rstrip('/')
+        if GLOB_CHARS.search(pattern.rsplit('/', 1)[-1]):
+            return []
+    level = [([], [])]  # (components as printed, real components) so far
+    for component in pattern.split('/'):
+        following = []
+        for printed, parts in level:
+            if component in ('', '.') or not GLOB_CHARS.search(component):
+                real = parts if component in ('', '.') else parts + [component]
+                following.append((printed + [component], real))
                 continue
+            regex = glob_component_regex(component)
             try:
-                writer(key, previous[key], root)
-            except KernelRejectedError:
-                pass
-        raise
+                names = os.listdir(os.path.join(root, *parts))
+            except (IOError, OSError):
+                continue
+            for name in names:
+                if (name.startswith('.') and not component.startswith('.')) or not regex.match(name):
+                    continue
+                following.append((printed + [name], parts + [name]))
+        level = following
+    found = []
+    for printed, parts in level:
+        key = join_key(parts) if parts else None
+        if key and writable(key, root):
+            found.append(('/'.join(printed), key))
+    return sorted(found)
+
+
+def writable(key, root=PROC_SYS):
+    """True when a key exists as a file the owner may write (what the appliers need to set it)."""
+    if key != key.strip():
+        return False  # procps opens "/proc/sys/ net/..." for "- net.x = 1": no such file
+    try:
+        info = os.stat(proc_path(key, root))
+    except (IOError, OSError, SysctlError):
+        return False
+    return stat.S_ISREG(info.st_mode) and bool(info.st_mode & stat.S_IWUSR)
 
 
 def all_keys(root=PROC_SYS):
@@ -113,9 +173,15 @@ def all_keys(root=PROC_SYS):
     return keys
 
 
-def unknown_key_error(key, root=PROC_SYS):
-    """Return an UnknownKeyError for ``key`` with up to three close existing keys."""
-    close = difflib.get_close_matches(key, all_keys(root), n=3, cutoff=0.8)
+def unknown_key_error(key, root=PROC_SYS, known=None):
+    """Return an UnknownKeyError for ``key`` with up to three close existing keys (``known``: all_keys)."""
+    close = difflib.get_close_matches(key, all_keys(root) if known is None else known, n=3, cutoff=0.8)
     hint = '; did you mean %s?' % ' or '.join(close) if close else ''
     return UnknownKeyError('unknown sysctl key %s: this kernel has no %s%s' % (key, proc_path(key, root), hint),
                            key=key, suggestions=close)
+
+
+def unknown_keys(keys, root=PROC_SYS):
+    """``{key: UnknownKeyError}`` for ``keys`` (missing here), the tree walked once for all of them."""
+    known = all_keys(root) if keys else []
+    return dict((key, unknown_key_error(key, root, known)) for key in keys)

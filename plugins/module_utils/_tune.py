@@ -1,21 +1,26 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 kerneltune.sysctl contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Plan a tuning change: the drop-in's text, and the lines that would undo it.
+"""Plan a tuning change: the request, the drop-in's text, the lines that would undo it, the Plan.
 
 All functions are pure: they take what was read from the host and return
-what should be written.
+what should be written. _tune_host reads the host into a Plan; _apply
+carries it out.
 """
 
+import os
 from collections import namedtuple
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import traits
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import drift_lines, not_holding, wanted
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import display, line_spans, parse_conf
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._kernel import is_integer_value, write
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import target_value
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._host_files import decode
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import profile_reasons
 
 # A line of another file, applied after the drop-in, that sets a managed key
 # to another value (or excludes it): the next boot would undo the tuning.
@@ -24,6 +29,121 @@ Shadow.__new__.__defaults__ = ('procps',)  # line numbers count as that applier 
 
 DISABLED_MARK = 'disabled by kerneltune.sysctl, see'
 OWNER_MARK = 'kerneltune.sysctl owns this file: local changes are overwritten.'
+OWN_DIR = '/etc/sysctl.d'
+DROPIN_MODE = 0o644
+# Lines are only ever commented out in files of the administrator (/etc), never in
+# package-owned files (/usr/lib/sysctl.d, /lib/sysctl.d, ...) nor in /run (tmpfs).
+EDITABLE_DIR = '/etc'
+
+# What a tune run is asked to do, validated before the host is read: the
+# _audit.Wanted, the drop-in ``path``, its ``header`` lines, the shadowed and
+# missing policies, the apply_live mode ('auto', True, False), the
+# boot_applier choice, kernel_check, verify, and the profile names.
+Request = namedtuple('Request', 'wanted path header shadowed missing live_mode boot_applier kernel_check verify '
+                                'profile baseline_profile')
+
+# A file whose lines are commented out: ``path`` (the real file, symlinks
+# resolved), its bytes ``before`` and ``after``, and the ``shadows`` (Shadow,
+# source = path) of the lines that change, one per line, in the file's order.
+Edit = namedtuple('Edit', 'path before after shadows')
+
+
+class Plan(namedtuple('Plan', 'request wanted path text current writes_dropin values live writes skipped_live '
+                              'skipped_missing edits before applier reload_applier warnings')):
+    """Everything a tune run changes, read before anything changes (_tune_host.make_plan).
+
+    ``request``: the Request; ``wanted``: its _audit.Wanted without the
+    keys this kernel lacks (skipped); ``path``: the drop-in (under the root read);
+    ``text``: its new text; ``current``: its bytes now (None: none yet);
+    ``writes_dropin``: True when the drop-in is (re)written (new text or
+    mode); ``values``: what each key gets; ``live``: the values read before;
+    ``writes``: the live writes ({key: value}); ``skipped_live``: keys
+    persisted only (sorted); ``skipped_missing``: keys left out; ``edits``:
+    [Edit]; ``before``: the audit before (_audit.audit_view); the appliers
+    modelled; ``warnings``: for the user.
+    """
+
+    __slots__ = ()
+
+    @property
+    def creates_dropin(self):
+        """True when no drop-in exists yet at ``path``."""
+        return self.current is None
+
+    @property
+    def changes_host(self):
+        """True when applying the plan changes a file or a live value."""
+        return bool(self.writes_dropin or self.edits or self.writes)
+
+    @property
+    def boot_only(self):
+        """The keys verified at the next boot only (persisted, not written live)."""
+        return sorted(self.values) if self.request.live_mode is False else self.skipped_live
+
+    @property
+    def data(self):
+        """The drop-in's new bytes."""
+        return dropin_bytes(self.text)
+
+
+def verify_failure(plan, after):
+    """Why the keys of a Plan do not hold in the audit ``after`` the change (None: they all do)."""
+    problems = not_holding(after['sysctl'], plan.wanted.expectations, plan.boot_only)
+    if not problems:
+        return None
+    return 'after the change these keys do not hold: %s' % '; '.join(
+        '%s (%s)' % item for item in sorted(problems.items()))
+
+
+def check_dropin_path(path, own_dir=OWN_DIR):
+    """Raise SysctlError unless ``path`` is a ``.conf`` file directly in ``own_dir`` (checked before any read)."""
+    if os.path.dirname(path) != own_dir or not path.endswith('.conf'):
+        raise SysctlError('path %s must be a .conf file directly in %s' % (path, own_dir))
+
+
+def tune_request(params):
+    """The Request of the tune module's options; raises SysctlError before anything is read or locked."""
+    mode = live_mode(params['apply_live'])
+    wanted_keys = wanted(params['profile'], params['settings'], params['baseline_profile'], what='settings',
+                         task='tune')
+    check_dropin_path(params['path'])
+    return Request(wanted_keys, params['path'], params['header'], params['shadowed'], params['missing'], mode,
+                   params['boot_applier'], params['kernel_check'], params['verify'], params['profile'],
+                   params['baseline_profile'])
+
+
+def dropin_reasons(request):
+    """``{key: why}`` for the drop-in's comments: the profile's reasons, or the play's settings."""
+    reasons = profile_reasons(request.profile) if request.profile else {}
+    reasons.update((key, 'set by the settings of the play') for key in request.wanted.overridden)
+    return reasons
+
+
+def dropin_bytes(text):
+    """The bytes of a rendered drop-in (its text is the play's: UTF-8)."""
+    return text.encode('utf-8', 'surrogateescape')
+
+
+def plan_diff(plan):
+    """Ansible's diff of a Plan: the drop-in, then each edited file, as decoded bytes."""
+    diff = [dict(before_header=plan.request.path, after_header=plan.request.path, before=decode(plan.current or b''),
+                 after=decode(plan.data))]
+    diff.extend(dict(before_header=edit.path, after_header=edit.path, before=decode(edit.before),
+                     after=decode(edit.after)) for edit in plan.edits)
+    return diff
+
+
+def plan_result(plan):
+    """The tune module's result for a Plan, before it is applied (check mode returns it as it is)."""
+    return dict(
+        changed=plan.changes_host, path=plan.request.path, values=plan.values, boot_applier=plan.applier,
+        live_changes=dict((key, dict(before=plan.live[key], after=value)) for key, value in plan.writes.items()),
+        skipped_live=plan.skipped_live, skipped_missing=plan.skipped_missing, backup_files=[],
+        shadowed=[dict(file=shadow.source, line=shadow.line, key=shadow.key, value=shadow.value)
+                  for edit in plan.edits for shadow in edit.shadows],
+        before=plan.before, drift=drift_lines(plan.before['sysctl'], plan.request.baseline_profile),
+        diff=plan_diff(plan),
+    )
 
 
 def live_mode(value):
@@ -72,7 +192,7 @@ def check_rendered(text, values, source):
         if char in text:
             raise SysctlError('refusing to write %s: it would contain a %r character, which systemd-sysctl reads as '
                               'a line end (check the header lines)' % (source, char))
-    data = text.encode('utf-8', 'surrogateescape').decode('latin-1')  # the bytes, as the appliers read them
+    data = decode(dropin_bytes(text))  # the bytes, as the appliers read them
     for applier in ('procps', 'systemd'):
         assignments, problems = parse_conf(data, source, applier)
         if problems:
@@ -80,9 +200,8 @@ def check_rendered(text, values, source):
             raise SysctlError('refusing to write %s: line %d would not parse (%s)'
                               % (source, problem.line, problem.reason))
         parsed = dict((item.key, item.value) for item in assignments)
-        wanted = dict((key, str(value).encode('utf-8', 'surrogateescape').decode('latin-1'))
-                      for key, value in values.items())
-        if parsed != wanted or len(assignments) != len(values):
+        expected = dict((key, decode(dropin_bytes(str(value)))) for key, value in values.items())
+        if parsed != expected or len(assignments) != len(values):
             raise SysctlError('refusing to write %s: it would not set exactly the managed keys' % source)
 
 

@@ -1,48 +1,42 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 kerneltune.sysctl contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the tune module reads of the host for its plan, besides keys and boot files.
+"""Tune's planner: read the host (through _host) into a _tune.Plan; nothing is written.
 
-Where its drop-in may go (a ``.conf`` file directly in /etc/sysctl.d, ours,
-not a symlink, named unlike any file of a later sysctl.d directory), the
-bytes of the files whose lines it comments out, and which keys may be
-written live here.
-The rules are the pure functions of _tune; this file only reads. Raises
-SysctlError.
+What it reads besides the keys and the boot files: where the drop-in may go
+(a ``.conf`` file directly in /etc/sysctl.d, ours, not a symlink, named
+unlike any file of a later sysctl.d directory), the bytes of the files whose
+lines it comments out, and which keys may be written live here. The rules
+are the pure functions of _tune. Every function takes ``root`` (``'/'``: the
+host; tests pass a tree of plain files). Raises SysctlError.
 """
 
 import os
 from collections import OrderedDict
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import SYSCTL_D_DIRS
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._files import read_bytes, to_bytes, to_text
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import Wanted, audit_view
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import same_value
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import line_spans
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import conf_files, read_assignments
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import is_namespaced
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import in_container, read_only_keys
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import appliers, in_container, read_files, read_host
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._host_files import (
+    decode,
+    encode,
+    read_bytes,
+    sysctl_d_dirs,
+    sysctl_d_listing,
+    under,
+)
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import PROC_SYS, is_namespaced
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import read_only_keys, read_values, unknown_keys
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import (
-    check_masking, comment_out_spans, find_shadows, is_owned, read_only_warning,
+    DROPIN_MODE, EDITABLE_DIR, OWN_DIR, Edit, Plan,
+    check_dropin_path, check_masking, check_rendered, comment_out_spans, dropin_bytes, dropin_reasons, find_shadows,
+    is_owned, read_only_warning, render_dropin, targets,
 )
 
-OWN_DIR = '/etc/sysctl.d'
-
-
-def sysctl_d_listing(dirs=SYSCTL_D_DIRS):
-    """``[(directory, names)]`` of the sysctl.d directories in precedence order, each real directory once."""
-    listing = []
-    seen = set()
-    for directory in dirs:
-        real = os.path.realpath(directory)
-        if real in seen:
-            continue  # /lib is often a symlink to /usr/lib
-        seen.add(real)
-        try:
-            names = os.listdir(directory)
-        except (IOError, OSError):
-            names = []
-        listing.append((directory, names))
-    return listing
+__all__ = ['OWN_DIR', 'check_path', 'make_plan', 'plan_live', 'planned_shadows', 'read_after', 'shadow_edits']
 
 
 def check_path(path, own_dir=OWN_DIR, dirs=SYSCTL_D_DIRS):
@@ -50,38 +44,35 @@ def check_path(path, own_dir=OWN_DIR, dirs=SYSCTL_D_DIRS):
 
     ``dirs`` are the sysctl.d directories in precedence order, ``own_dir`` first.
     """
-    if os.path.dirname(path) != own_dir or not path.endswith('.conf'):
-        raise SysctlError('path %s must be a .conf file directly in %s' % (path, own_dir))
+    check_dropin_path(path, own_dir)
     if os.path.islink(path):
         raise SysctlError('refusing to replace %s: it is a symlink (to %s), not a drop-in of kerneltune.sysctl'
                           % (path, os.readlink(path)))
     current = read_bytes(path)
-    if current is not None and not is_owned(to_text(current)):
+    if current is not None and not is_owned(decode(current)):
         raise SysctlError('refusing to replace %s: it exists and was not written by kerneltune.sysctl; '
                           'choose another path, or move the file away' % path)
-    check_masking(path, sysctl_d_listing(dirs))
+    check_masking(path, sysctl_d_listing(dirs)[0])
     return current
 
 
-def planned_shadows(applier, reload_applier, path, text, values, texts):
+def planned_shadows(applier, reload_applier, path, text, values, texts, root='/'):
     """The lines that would undo the drop-in ``text`` at ``path`` at the next boot or ``sysctl --system``.
 
     Each line once, whichever applier's reading found it. ``texts``
-    (_host.read_texts form) holds the files already read; the drop-in takes
-    its place in the order as if it were written.
+    (_host_files.read_texts form) holds the files already read; the drop-in
+    takes its place in the order as if it were written.
     """
     found = OrderedDict()
     for name in (applier, reload_applier) if reload_applier != applier else (applier,):
-        planned = dict(texts)
-        planned[path] = (to_bytes(text).decode('latin-1'), None)
-        assignments, dummy = read_assignments(conf_files(name, planned=path), name, planned)
-        for shadow in find_shadows(assignments, path, values, name):
+        reading = read_files(name, root, texts, planned=(path, decode(dropin_bytes(text))))
+        for shadow in find_shadows(reading.assignments, path, values, name):
             found.setdefault((shadow.source, shadow.line), shadow)
     return list(found.values())
 
 
 def shadow_edits(shadows, path):
-    """Return ``{real file: (before bytes, after bytes, [shadows])}`` for the lines to comment out.
+    """Return the Edit of each file (real path, in path order) whose lines in ``shadows`` are commented out.
 
     /etc/sysctl.d/99-sysctl.conf is often a symlink to /etc/sysctl.conf: the
     real file is edited, once per line, whichever applier's count found it.
@@ -90,18 +81,17 @@ def shadow_edits(shadows, path):
     for shadow in shadows:
         real = os.path.realpath(shadow.source)
         by_file.setdefault(real, []).append(shadow._replace(source=real))
-    edits = {}
+    edits = []
     for real, found in sorted(by_file.items()):
         before = read_bytes(real)
-        latin1 = before.decode('latin-1')
+        text = decode(before)  # offsets count bytes; the edit works on the same bytes
         spans = {}  # by where the line starts: both readings of one line are one edit
         for shadow in found:
-            start, end = line_spans(latin1, shadow.applier)[shadow.line]
+            start, end = line_spans(text, shadow.applier)[shadow.line]
             spans.setdefault(start, ((start, end), shadow))
-        # offsets count bytes (Latin-1); the edit works on the same bytes
-        after = comment_out_spans(latin1, [spans[start][0] for start in sorted(spans)],
-                                  to_bytes(path).decode('latin-1')).encode('latin-1')
-        edits[real] = (before, after, [spans[start][1] for start in sorted(spans)])
+        starts = sorted(spans)
+        after = encode(comment_out_spans(text, [spans[start][0] for start in starts], decode(dropin_bytes(path))))
+        edits.append(Edit(real, before, after, [spans[start][1] for start in starts]))
     return edits
 
 
@@ -129,3 +119,66 @@ def plan_live(changes, mode, path, container=None, read_only=read_only_keys):
         warnings.append(read_only_warning(stuck, path))
     return (dict((key, value) for key, value in write.items() if key not in stuck),
             sorted(host_wide + list(stuck)), warnings)
+
+
+def _present_keys(request, live, unreadable, proc):
+    """``(wanted, missing, warnings)``: the Wanted without the keys this kernel lacks, per the missing policy."""
+    if unreadable:
+        raise SysctlError('keys that exist but cannot be read cannot be tuned (each is read back to verify it): %s'
+                          % ', '.join('%s (%s)' % (key, unreadable[key].reason) for key in sorted(unreadable)))
+    missing = sorted(key for key, value in live.items() if value is None)
+    if missing and request.missing == 'fail':
+        errors = unknown_keys(missing, proc)
+        first = errors[missing[0]]
+        raise first if len(missing) == 1 else SysctlError(
+            'unknown sysctl keys on this kernel: %s (%s)' % (', '.join(missing), first))
+    kept = request.wanted
+    kept = Wanted(dict((key, value) for key, value in kept.expectations.items() if key not in missing),
+                  kept.baselines, kept.overridden)
+    return kept, missing, ['skipping %s: this kernel does not have it' % key for key in missing]
+
+
+def _policy_shadows(request, path, shadows, root):
+    """The shadows to comment out under the ``shadowed`` policy; raises for ``fail`` and for package files."""
+    if shadows and request.shadowed == 'fail':
+        raise SysctlError('files applied after %s would undo it at boot: %s' % (request.path, ', '.join(
+            '%s:%d sets %s = %s' % (s.source, s.line, s.key, s.value) for s in shadows)))
+    if request.shadowed == 'ignore':
+        return []
+    editable = os.path.realpath(under(root, EDITABLE_DIR)) + '/'
+    foreign = sorted(set(s.source for s in shadows if not os.path.realpath(s.source).startswith(editable)))
+    if foreign:
+        raise SysctlError('files of a package are applied after %s and would undo it at boot: %s; they are not '
+                          'edited: name the drop-in so that it sorts after them (for example %s/99-zz-kerneltune.conf)'
+                          % (request.path, ', '.join(foreign), OWN_DIR))
+    return shadows
+
+
+def make_plan(request, root='/'):
+    """Read the host under ``root`` and return the Plan of a _tune.Request; raises SysctlError."""
+    path = under(root, request.path)
+    current = check_path(path, under(root, OWN_DIR), sysctl_d_dirs(root))
+    proc = under(root, PROC_SYS)
+    live, unreadable = read_values(request.wanted.expectations, proc)
+    kept, missing, warnings = _present_keys(request, live, unreadable, proc)
+    applier, reload_applier = appliers(request.boot_applier, root)
+    texts = {}  # each file read once, for the view before and for the planned order
+    before = audit_view(kept, read_host(kept.expectations, applier, reload_applier, request.kernel_check, root,
+                                        (live, {}), texts))
+    values = targets(kept.expectations, live)
+    text = render_dropin(values, dropin_reasons(request), request.header)
+    check_rendered(text, values, request.path)
+    shadows = planned_shadows(applier, reload_applier, path, text, values, texts, root)
+    edits = shadow_edits(_policy_shadows(request, path, shadows, root), path)
+    changes = dict((key, values[key]) for key in values if not same_value(live[key], values[key]))
+    writes, skipped_live, live_warnings = plan_live(changes, request.live_mode, request.path, in_container(root),
+                                                    lambda keys: read_only_keys(keys, proc))
+    writes_dropin = current != dropin_bytes(text) or (os.stat(path).st_mode & 0o7777) != DROPIN_MODE
+    return Plan(request, kept, path, text, current, writes_dropin, values, live, writes, skipped_live, missing, edits,
+                before, applier, reload_applier, warnings + live_warnings)
+
+
+def read_after(plan, root='/'):
+    """The audit of a Plan's keys after it was applied, read afresh (_audit.audit_view)."""
+    return audit_view(plan.wanted, read_host(plan.wanted.expectations, plan.applier, plan.reload_applier,
+                                             plan.request.kernel_check, root))

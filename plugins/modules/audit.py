@@ -332,23 +332,13 @@ problems:
   sample: [{file: /etc/sysctl.d/10-a.conf, line: 7, text: "garbage", reason: 'not an assignment (no "=")'}]
 '''
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import APPLIERS
-
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import audit, merge, prepare
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import check_bounds
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import audit_view, wanted
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
-    appliers,
-    predict_host,
-    read_live,
-    read_or_empty,
-)
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import read_values, unknown_key_error
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._pressure import PRESSURE_KEYS, pressure
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import appliers, read_host, read_pressure
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._host_files import problem_report
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import baseline_profile_names, profile_names
 
 
@@ -369,44 +359,24 @@ def main():
     )
     params = module.params
     try:
-        expectations, baselines = prepare(merge(params['profile'], params['expect'], 'expect'),
-                                          merge(params['baseline_profile'], params['baseline'], 'baseline'))
-        if not expectations:
-            module.fail_json(msg='nothing to audit: expect is empty and no profile was given')
-        applier, reload_applier = appliers(params['boot_applier'])
-        live, unreadable = read_values(expectations)  # an unreadable key is reported on it; the others audited
-        check_bounds(expectations, live)
-        notes = []
-        files, problems, predictions = predict_host(applier, sorted(expectations), live, params['kernel_check'],
-                                                    reload_applier=reload_applier, notes=notes)
-        results, summary = audit(expectations, baselines, live, predictions,
-                                 dict((key, str(exc)) for key, exc in unreadable.items()))
-        for key, result in results.items():
-            if result['status'] == 'missing':  # a typo, or a key of another kernel or namespace
-                result['reason'] = str(unknown_key_error(key))
+        want = wanted(params['profile'], params['expect'], params['baseline_profile'], params['baseline'])
+        view = read_host(want.expectations, *appliers(params['boot_applier']), oracle=params['kernel_check'])
+        outcome = audit_view(want, view)  # an unreadable or missing key is reported on it; the others audited
     except SysctlError as exc:
         module.fail_json(msg=str(exc))
-
-    problem_list = [dict(file=p.source, line=p.line, text=p.text, reason=p.reason) for p in problems]
-    warned = set()
-    for problem in problem_list:
-        # /etc/sysctl.conf read twice by procps (also through the 99-sysctl.conf link): one warning
-        place = (os.path.realpath(problem['file']), problem['line'], problem['reason'])
-        if place not in warned:
-            warned.add(place)
-            module.warn('%s:%d: %s' % (problem['file'], problem['line'], problem['reason']))
-    for note in notes:
-        module.warn(note)
-    outcome = dict(changed=False, sysctl=results, summary=summary, boot_applier=applier,
-                   reload_applier=reload_applier, boot_files=files, problems=problem_list)
+    problems, warnings = problem_report(view.problems)
+    for warning in warnings + view.notes:
+        module.warn(warning)
+    outcome.update(changed=False, boot_applier=view.applier, reload_applier=view.reload_applier,
+                   boot_files=view.files, problems=problems)
     if params['pressure']:
         try:
-            outcome['pressure'] = pressure(read_or_empty('/proc/net/sockstat'), read_or_empty('/proc/net/netstat'),
-                                           dict((key, live[key] if key in live else read_live(key)) for key in PRESSURE_KEYS))
+            outcome['pressure'] = read_pressure(view.live)
         except SysctlError as exc:
             module.warn('pressure counters unavailable: %s' % exc)
+    results = outcome['sysctl']
     not_ok = sorted(key for key, result in results.items() if result['status'] != 'ok')
-    if module.params['fail_on_drift'] and not_ok:
+    if params['fail_on_drift'] and not_ok:
         module.fail_json(msg='sysctl keys not ok: %s' % ', '.join(
             '%s (%s)' % (key, results[key]['status']) for key in not_ok), **outcome)
     module.exit_json(**outcome)

@@ -21,11 +21,19 @@ description:
     taken the first integers of a multi-value key before rejecting the rest), no file is touched, and the error
     names the key and the kernel's reason.
   - Files are handled as bytes and replaced atomically; the drop-in is parsed back before it replaces the old one.
-    If writing any file fails, every file already replaced and every live value already written is restored.
+    A replaced file keeps its owner, mode, SELinux label, ACL and other extended attributes, as
+    AnsibleModule.atomic_move keeps them; a new drop-in gets the SELinux context the policy gives its path.
+    If writing any file fails, every file already replaced and every live value already written is restored:
+    the original of each replaced file is kept under another name in its directory until all is done, and renamed
+    back. If a restore fails too, the task fails with C(changed=true), lists what is left in RV(not_restored), and
+    its message says where the original of each file left changed is kept (also in RV(backup_files)).
     Lines of other files are only commented out, one by one, after a backup, and only in files under C(/etc)
     (the administrator's); a line in a package's file (C(/usr/lib/sysctl.d)) that would undo the drop-in is an
-    error that names it. An existing file at O(path) is only replaced when this collection wrote it. A lock
-    serialises concurrent runs on a host.
+    error that names it. An existing file at O(path) is only replaced when this collection wrote it.
+  - A lock serialises concurrent runs on a host, taken once the options are valid: the file
+    C(/run/kerneltune-sysctl.lock), opened without following a symlink and refused unless it is a regular file
+    (where there is no C(/run), the directory C(/etc) itself is locked; nothing is ever created in
+    C(/etc/sysctl.d)). Check mode takes no lock.
   - After the change the host is audited again, from scratch, with the logic of M(kerneltune.sysctl.audit). With
     O(verify=true) the task fails unless every key holds live and at the next boot. RV(before) and RV(after)
     hold both audits, so one module run per host does the whole job.
@@ -110,7 +118,8 @@ attributes:
     description: Reports what would change, with a diff, and changes nothing.
   diff_mode:
     support: full
-    description: Shows the drop-in and each file whose lines would be commented out.
+    description: Shows the drop-in and each file whose lines would be commented out (each byte as one Latin-1
+      character, as the appliers read them).
   platform:
     support: full
     platforms: posix
@@ -178,10 +187,21 @@ shadowed:
   elements: dict
   sample: [{file: /etc/sysctl.conf, line: 14, key: net.ipv4.tcp_max_tw_buckets, value: "5000"}]
 backup_files:
-  description: Backups made of files whose lines were commented out.
+  description:
+    - Backups made of files whose lines were commented out (C(<file>.<pid>.<date>@<time>~), beside the file).
+    - When the change failed and a file could not be restored, the backups that hold the originals of the files
+      left changed.
   returned: always
   type: list
   elements: str
+not_restored:
+  description:
+    - The files (and live keys) a failed change left changed because restoring them failed too; C(changed) is then
+      true and the message says where each file's original is kept.
+  returned: when the change failed and could not be undone completely
+  type: list
+  elements: str
+  sample: [/etc/sysctl.conf]
 path:
   description: The drop-in.
   returned: always
@@ -214,124 +234,26 @@ after:
   type: dict
 '''
 
-import fcntl
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import APPLIERS
-
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import (
-    audit, drift_lines, merge, not_holding, prepare,
-)
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import check_bounds, same_value
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import KernelRejectedError, SysctlError
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._files import Transaction, backup, to_bytes, to_text
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import appliers, predict_host
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import apply_all, read_values, unknown_key_error
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._apply import HostWriter, apply_plan, lock
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import ApplyError, SysctlError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import (
-    baseline_profile_names, profile_reasons, target_profile_names,
+    baseline_profile_names, target_profile_names,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import (
-    check_rendered, live_mode, render_dropin, targets,
+    plan_result, tune_request, verify_failure,
 )
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune_host import (
-    OWN_DIR, check_path, plan_live, planned_shadows, shadow_edits,
-)
-
-LOCK_FILE = '/run/kerneltune-sysctl.lock'
-# Lines are only ever commented out in files of the administrator (/etc), never in
-# package-owned files (/usr/lib/sysctl.d, /lib/sysctl.d, ...) nor in /run (tmpfs).
-EDITABLE_ROOT = '/etc/'
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune_host import make_plan, read_after
 
 
-def _audit_now(expectations, baselines, applier, reload_applier, kernel_check, texts=None, live=None):
-    """Read the host (afresh unless given) and audit it (the logic of kerneltune.sysctl.audit)."""
-    unreadable = {}
-    if live is None:
-        live, unreadable = read_values(expectations)
-    dummy, dummy2, predictions = predict_host(applier, sorted(expectations), live, kernel_check, texts,
-                                              reload_applier=reload_applier)
-    results, summary = audit(expectations, baselines, live, predictions,
-                             dict((key, str(exc)) for key, exc in unreadable.items()))
-    return dict(sysctl=results, summary=summary)
-
-
-def _plan(module, params):
-    """Read the host and return everything the run would change; raises SysctlError."""
-    mode = live_mode(params['apply_live'])
-    expectations, baselines = prepare(merge(params['profile'], params['settings']),
-                                      merge(params['baseline_profile'], {}))
-    if not expectations:
-        raise SysctlError('nothing to tune: settings is empty and no profile was given')
-    path = params['path']
-    current = check_path(path)
-    live, unreadable = read_values(expectations)
-    if unreadable:
-        raise SysctlError('keys that exist but cannot be read cannot be tuned (each is read back to verify it): %s'
-                          % ', '.join('%s (%s)' % (key, unreadable[key].reason) for key in sorted(unreadable)))
-    missing = sorted(key for key, value in live.items() if value is None)
-    if missing and params['missing'] == 'fail':
-        raise unknown_key_error(missing[0]) if len(missing) == 1 else SysctlError(
-            'unknown sysctl keys on this kernel: %s (%s)' % (', '.join(missing), unknown_key_error(missing[0])))
-    for key in missing:
-        module.warn('skipping %s: this kernel does not have it' % key)
-        del expectations[key]
-    check_bounds(expectations, live)
-    values = targets(expectations, live)
-    reasons = profile_reasons(params['profile']) if params['profile'] else {}
-    reasons.update(dict((key, 'set by the settings of the play') for key in merge(None, params['settings'])))
-    text = render_dropin(values, reasons, params['header'])
-    check_rendered(text, values, path)
-
-    applier, reload_applier = appliers(params['boot_applier'])
-    texts = {}  # each file read once, for the audit before and for the planned order
-    before = _audit_now(expectations, baselines, applier, reload_applier, params['kernel_check'], texts, live)
-    shadows = planned_shadows(applier, reload_applier, path, text, values, texts)
-    if shadows and params['shadowed'] == 'fail':
-        raise SysctlError('files applied after %s would undo it at boot: %s' % (path, ', '.join(
-            '%s:%d sets %s = %s' % (s.source, s.line, s.key, s.value) for s in shadows)))
-    if params['shadowed'] == 'ignore':
-        shadows = []
-    foreign = sorted(set(s.source for s in shadows if not os.path.realpath(s.source).startswith(EDITABLE_ROOT)))
-    if foreign:
-        raise SysctlError('files of a package are applied after %s and would undo it at boot: %s; they are not '
-                          'edited: name the drop-in so that it sorts after them (for example %s/99-zz-kerneltune.conf)'
-                          % (path, ', '.join(foreign), OWN_DIR))
-
-    changes = dict((key, values[key]) for key in values if not same_value(live[key], values[key]))
-    changes, skipped_live, warnings = plan_live(changes, mode, path)
-    for warning in warnings:
-        module.warn(warning)
-    return dict(expectations=expectations, baselines=baselines, values=values, live=live, text=text,
-                current=current, shadows=shadows, changes=changes, applier=applier, reload_applier=reload_applier,
-                before=before, mode=mode, skipped_live=skipped_live, skipped_missing=missing)
-
-
-def _apply(plan, edits, path, new_dropin):
-    """Change the host, all or nothing; return the backups made. Raises SysctlError after undoing."""
-    try:
-        apply_all(plan['changes'], plan['live'])
-    except KernelRejectedError as exc:
-        raise SysctlError('%s; values already written were restored, no file was changed' % exc)
-    transaction = Transaction()
-    backups = []
-    try:
-        if not os.path.isdir(OWN_DIR):
-            os.makedirs(OWN_DIR, 0o755)
-        if new_dropin:
-            transaction.replace(path, to_bytes(plan['text']), 0o644)
-        for real, (dummy, after, dummy2) in edits.items():
-            backups.append(backup(real))
-            transaction.replace(real, after, None)
-    except Exception as exc:  # pylint: disable=broad-except
-        unrestored = transaction.rollback()
-        for made in backups:
-            os.unlink(made)
-        apply_all(dict((key, plan['live'][key]) for key in plan['changes']), plan['live'])
-        raise SysctlError('writing the sysctl files failed (%s); live values and files were restored%s'
-                          % (exc, '' if not unrestored else ' except ' + ', '.join(unrestored)))
-    return backups
+def selinux_label(module, path):
+    """The SELinux context AnsibleModule gives a new file at ``path`` (as atomic_move does), or None."""
+    if not module.selinux_enabled():
+        return None
+    context = module.selinux_default_context(path)
+    return None if None in context else ':'.join(context)
 
 
 def main():
@@ -352,48 +274,31 @@ def main():
         required_one_of=[('profile', 'settings')],
         supports_check_mode=True,
     )
-    params = module.params
-    path = params['path']
-    lock = None
-    if not module.check_mode:
-        lock = open(LOCK_FILE if os.path.isdir(os.path.dirname(LOCK_FILE)) else path + '.lock', 'a')
-        fcntl.flock(lock, fcntl.LOCK_EX)
     try:
-        plan = _plan(module, params)
-        edits = shadow_edits(plan['shadows'], path)
+        request = tune_request(module.params)  # validated before the lock is taken or anything read
+        held = None if module.check_mode else lock()
+        plan = make_plan(request)
     except (SysctlError, IOError, OSError) as exc:
         module.fail_json(msg=str(exc))
-
-    current = plan['current']
-    new_dropin = current != to_bytes(plan['text']) or (os.stat(path).st_mode & 0o7777) != 0o644
-    changed = bool(new_dropin or edits or plan['changes'])
-    diff = [dict(before_header=path, after_header=path, before=to_text(current or b''), after=plan['text'])]
-    diff.extend(dict(before_header=real, after_header=real, before=b.decode('utf-8', 'replace'),
-                     after=a.decode('utf-8', 'replace')) for real, (b, a, s) in edits.items())
-    result = dict(
-        changed=changed, path=path, values=plan['values'], boot_applier=plan['applier'],
-        live_changes=dict((key, dict(before=plan['live'][key], after=value)) for key, value in plan['changes'].items()),
-        skipped_live=plan['skipped_live'], skipped_missing=plan['skipped_missing'], backup_files=[],
-        shadowed=[dict(file=s.source, line=s.line, key=s.key, value=s.value) for e in edits.values() for s in e[2]],
-        before=plan['before'], drift=drift_lines(plan['before']['sysctl'], params['baseline_profile']), diff=diff,
-    )
+    for warning in plan.warnings:
+        module.warn(warning)
+    result = plan_result(plan)
     if module.check_mode:
         module.exit_json(**result)
-    if changed:
+    if plan.changes_host:
+        label = selinux_label(module, plan.path) if plan.creates_dropin else None
         try:
-            result['backup_files'] = _apply(plan, edits, path, new_dropin)
-        except SysctlError as exc:
-            result['changed'] = False  # everything was put back
+            result['backup_files'], warnings = apply_plan(plan, HostWriter(), label)
+        except ApplyError as exc:
+            result.update(changed=exc.changed, backup_files=sorted(exc.backups.values()), not_restored=exc.left)
             module.fail_json(msg=str(exc), **result)
-    result['after'] = _audit_now(plan['expectations'], plan['baselines'], plan['applier'], plan['reload_applier'],
-                                 params['kernel_check'])
-    lock.close()
-    if params['verify']:
-        boot_only = list(plan['values']) if plan['mode'] is False else plan['skipped_live']
-        problems = not_holding(result['after']['sysctl'], plan['expectations'], boot_only)
-        if problems:
-            module.fail_json(msg='after the change these keys do not hold: %s' % '; '.join(
-                '%s (%s)' % item for item in sorted(problems.items())), **result)
+        for warning in warnings:
+            module.warn(warning)
+    result['after'] = read_after(plan)
+    held.release()
+    failure = verify_failure(plan, result['after']) if request.verify else None
+    if failure:
+        module.fail_json(msg=failure, **result)
     module.exit_json(**result)
 
 

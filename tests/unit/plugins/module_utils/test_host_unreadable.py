@@ -12,10 +12,11 @@ import os
 
 import pytest
 
-from ansible_collections.kerneltune.sysctl.plugins.module_utils import _host
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import audit, prepare
+from ansible_collections.kerneltune.sysctl.plugins.module_utils import _host_files
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import audit_view, wanted
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import Problem
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import not_read, predict_host, unlisted_dirs
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import read_host
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._host_files import not_read, sysctl_d_listing
 
 DENIED = 'cannot read: Permission denied'
 
@@ -26,25 +27,18 @@ def _write(path, text):
     return path
 
 
+KEY = 'net.ipv4.tcp_max_tw_buckets'
+
+
 @pytest.fixture
-def tree(tmp_path, monkeypatch):
-    """/etc/sysctl.d with the drop-in and a later file, /usr/lib/sysctl.d, /etc/sysctl.conf and /proc/sys."""
+def tree(tmp_path):
+    """A host under tmp_path: /etc/sysctl.d with the drop-in and a later file, /etc/sysctl.conf and /proc/sys."""
     etc = tmp_path / 'etc' / 'sysctl.d'
-    usr = tmp_path / 'usr' / 'lib' / 'sysctl.d'
-    sysctl_conf = _write(tmp_path / 'etc' / 'sysctl.conf', '# nothing\n')
-    root = tmp_path / 'proc' / 'sys'
-    _write(root / 'net' / 'ipv4' / 'tcp_max_tw_buckets', '262144\n')
+    _write(tmp_path / 'etc' / 'sysctl.conf', '# nothing\n')
+    _write(tmp_path / 'proc' / 'sys' / 'net' / 'ipv4' / 'tcp_max_tw_buckets', '262144\n')
     _write(etc / '90-kerneltune.conf', 'net.ipv4.tcp_max_tw_buckets = 262144\n')
     secret = _write(etc / '95-hardening.conf', 'net.ipv4.tcp_max_tw_buckets = 5000\n')
-    usr.mkdir(parents=True)
-    real_conf_files = _host.conf_files
-    real_expand = _host.expand
-    real_writable = _host.writable
-    monkeypatch.setattr(_host, 'conf_files', lambda applier, dirs=None, sysctl_conf_=None, planned=None:
-                        real_conf_files(applier, [str(etc), str(usr)], str(sysctl_conf), planned))
-    monkeypatch.setattr(_host, 'SYSCTL_D_DIRS', (str(etc), str(tmp_path / 'run' / 'sysctl.d'), str(usr)))
-    monkeypatch.setattr(_host, 'expand', lambda pattern, dummy=None: real_expand(pattern, str(root)))
-    monkeypatch.setattr(_host, 'writable', lambda key, dummy=None: real_writable(key, str(root)))
+    (tmp_path / 'usr' / 'lib' / 'sysctl.d').mkdir(parents=True)
     return etc, str(secret)
 
 
@@ -58,21 +52,20 @@ def _deny(monkeypatch, denied, calls=('open', 'listdir')):
                 raise PermissionError(errno.EACCES, 'Permission denied', path)
             return real(path, *args, **kwargs)
 
-        monkeypatch.setattr(_host.os, name, refuse)
+        monkeypatch.setattr(_host_files.os, name, refuse)
 
 
-def _audit(applier='procps'):
-    key = 'net.ipv4.tcp_max_tw_buckets'
-    live = {key: '262144'}
-    files, problems, predictions = predict_host(applier, [key], live, oracle=False)
-    expectations, baselines = prepare({key: {'min': 262144}})
-    results, dummy = audit(expectations, baselines, live, predictions)
-    return problems, predictions[key], results[key]
+def _audit(etc, applier='procps', live='262144'):
+    """The problems, the prediction and the audit result of KEY on the host of ``etc`` (its sysctl.d)."""
+    want = wanted(None, {KEY: {'min': 262144}})
+    view = read_host(want.expectations, applier, oracle=False, root=str(etc.parent.parent),
+                     live=({KEY: live}, {}))
+    return view.problems, view.predictions[KEY], audit_view(want, view)['sysctl'][KEY]
 
 
 def test_readable_files_decide(tree):
     """Control: read as root, the later file sets the key back at boot."""
-    problems, prediction, result = _audit()
+    problems, prediction, result = _audit(tree[0])
     assert problems == []
     assert prediction['boot_undecided'] is None
     assert (result['status'], result['boot']) == ('boot_drift', '5000')
@@ -82,7 +75,7 @@ def test_readable_files_decide(tree):
 def test_unreadable_file_leaves_the_boot_undecided(tree, monkeypatch, applier):
     etc, secret = tree
     _deny(monkeypatch, secret, ('open',))
-    problems, prediction, result = _audit(applier)
+    problems, prediction, result = _audit(etc, applier)
     assert Problem(secret, 0, '', DENIED) in problems
     expected = '%s cannot be read (Permission denied): run the audit as root (become)' % secret
     # it was "ok": the boot value 262144 came from the readable files alone
@@ -95,17 +88,13 @@ def test_unreadable_file_leaves_the_boot_undecided(tree, monkeypatch, applier):
 def test_unreadable_file_does_not_hide_drift(tree, monkeypatch):
     etc, secret = tree
     _deny(monkeypatch, secret, ('open',))
-    key = 'net.ipv4.tcp_max_tw_buckets'
-    live = {key: '5000'}
-    predictions = predict_host('procps', [key], live, oracle=False)[2]
-    results = audit(*(prepare({key: {'min': 262144}}) + (live, predictions)))[0]
-    assert results[key]['status'] == 'drift'
+    assert _audit(etc, live='5000')[2]['status'] == 'drift'
 
 
 def test_unlistable_directory(tree, monkeypatch):
     etc, secret = tree
     _deny(monkeypatch, str(etc), ('listdir',))
-    problems, prediction, result = _audit()
+    problems, prediction, result = _audit(etc)
     assert problems[0] == Problem(str(etc), 0, '', DENIED)
     assert prediction['boot_undecided'] == ('%s cannot be read (Permission denied): run the audit as root (become)'
                                             % etc)
@@ -118,7 +107,7 @@ def test_dangling_symlink_and_vanished_file_are_not_counted(tree, tmp_path):
     vanished = Problem(str(etc / '97-gone.conf'), 0, '', 'cannot read: No such file or directory')
     dangling = Problem(str(etc / '96-dangling.conf'), 0, '', 'cannot read: No such file or directory')
     assert not_read([vanished, dangling]) is None
-    problems, prediction, result = _audit()
+    problems, prediction, result = _audit(etc)
     assert dangling in problems
     assert prediction['boot_undecided'] is None
     assert result['status'] == 'boot_drift'
@@ -128,8 +117,8 @@ def test_parse_problems_are_not_counted(tree):
     assert not_read([Problem('/etc/sysctl.d/x.conf', 3, 'garbage', 'not an assignment (no "=")')]) is None
 
 
-def test_unlisted_dirs_skips_missing(tmp_path):
-    assert unlisted_dirs([str(tmp_path / 'missing'), str(tmp_path)]) == []
+def test_listing_skips_missing_directories(tmp_path):
+    assert sysctl_d_listing([str(tmp_path / 'missing'), str(tmp_path)])[1] == []
 
 
 @pytest.mark.skipif(hasattr(os, 'geteuid') and os.geteuid() == 0, reason='root reads files whatever their mode')
@@ -137,7 +126,7 @@ def test_unreadable_file_for_real(tree):
     etc, secret = tree
     os.chmod(secret, 0)
     try:
-        problems, prediction, result = _audit()
+        problems, prediction, result = _audit(etc)
     finally:
         os.chmod(secret, 0o644)
     assert result['status'] == 'undecided'

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from ansible_collections.kerneltune.sysctl.plugins.module_utils import _host
+from ansible_collections.kerneltune.sysctl.plugins.module_utils import _live
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
     InvalidKeyError,
     KernelRejectedError,
@@ -18,12 +18,14 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
     UnreadableKeyError,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import NAMESPACED_PREFIXES, is_namespaced
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import in_container
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import (
     all_keys,
-    apply_all,
-    in_container,
+    read_live,
+    read_text,
     read_values,
     unknown_key_error,
+    unknown_keys,
     write_live,
 )
 
@@ -75,6 +77,100 @@ def proc_sys(tmp_path):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(value + '\n')
     return str(root)
+
+
+def _write(path, content):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    return path
+
+
+@pytest.fixture
+def value_tree(tmp_path):
+    root = tmp_path / 'proc' / 'sys'
+    _write(root / 'net' / 'core' / 'somaxconn', '4096\n')
+    _write(root / 'net' / 'ipv4' / 'ip_local_port_range', '32768\t60999\n')
+    _write(root / 'net' / 'ipv4' / 'conf' / 'eth0.100' / 'rp_filter', '2\n')
+    _write(root / 'kernel' / 'pid_max', '4194304')
+    _write(root / 'kernel' / 'domainname', '\n')
+    _write(root / 'kernel' / 'hostname', b'caf\xe9\n')
+    return str(root)
+
+
+# (key, expected)
+READ_LIVE_CASES = [
+    ('net.core.somaxconn', '4096'),
+    ('net/core/somaxconn', '4096'),
+    ('net.ipv4.ip_local_port_range', '32768\t60999'),
+    ('net.ipv4.conf.eth0/100.rp_filter', '2'),
+    ('net/ipv4/conf/eth0.100/rp_filter', '2'),
+    ('kernel.pid_max', '4194304'),
+    ('kernel.domainname', ''),
+    ('kernel.hostname', 'caf\ufffd'),
+    ('net.core.no_such_key', None),
+    ('net.nosuchdir.somaxconn', None),
+    ('net.core.somaxconn.sub', None),
+]
+READ_LIVE_IDS = [
+    'existing', 'slashed', 'only-newline-stripped', 'dot-in-component', 'dot-in-component-slashed',
+    'no-trailing-newline', 'empty-value', 'not-utf8', 'missing-file', 'missing-directory', 'under-a-file',
+]
+
+
+@pytest.mark.parametrize('key, expected', READ_LIVE_CASES, ids=READ_LIVE_IDS)
+def test_read_live(value_tree, key, expected):
+    assert read_live(key, value_tree) == expected
+
+
+@pytest.mark.parametrize('key', ['net.core', 'net/ipv4/conf/eth0.100'], ids=['dotted', 'slashed'])
+def test_read_live_directory(value_tree, key):
+    with pytest.raises(SysctlError) as exc:
+        read_live(key, value_tree)
+    assert exc.type is SysctlError
+    assert str(exc.value) == '%s is a directory of keys, not a key' % key
+
+
+# (errno of the open or read, the reason in the message): a write-only key (0200, even for root), an unset
+# net.ipv6.conf.*.stable_secret (EIO), a key a security module refuses (EPERM).
+UNREADABLE_CASES = [
+    (errno.EACCES, 'Permission denied'),
+    (errno.EIO, 'Input/output error'),
+    (errno.EPERM, 'Operation not permitted'),
+]
+
+
+@pytest.mark.parametrize('code, reason', UNREADABLE_CASES, ids=['write-only', 'kernel-refuses-read', 'denied'])
+def test_read_live_unreadable(value_tree, monkeypatch, code, reason):
+    path = os.path.join(value_tree, 'vm', 'drop_caches')
+
+    def refuse(name):
+        assert name == path
+        raise OSError(code, os.strerror(code), name)
+
+    monkeypatch.setattr(_live, 'read_text', refuse)
+    with pytest.raises(UnreadableKeyError) as exc:
+        read_live('vm.drop_caches', value_tree)
+    assert isinstance(exc.value, SysctlError)
+    assert str(exc.value) == 'cannot read vm.drop_caches from %s: %s' % (path, reason)
+    assert (exc.value.key, exc.value.reason) == ('vm.drop_caches', reason)
+
+
+@pytest.mark.parametrize('key, message', [
+    ('net/../../../etc/passwd', 'sysctl key \'net/../../../etc/passwd\' has an empty, "." or ".." component'),
+    ('/etc/passwd', "sysctl key '/etc/passwd' must not start with a separator (no absolute paths)"),
+], ids=['dotdot', 'absolute'])
+def test_read_live_invalid_key(value_tree, key, message):
+    with pytest.raises(InvalidKeyError) as exc:
+        read_live(key, value_tree)
+    assert str(exc.value) == message
+
+
+def test_read_text_lenient(tmp_path):
+    path = _write(tmp_path / 'latin1.conf', b'kernel.domainname = caf\xe9\n')
+    assert read_text(str(path)) == 'kernel.domainname = caf\ufffd\n'
 
 
 def read(root, relative):
@@ -155,14 +251,14 @@ def write_only(proc_sys, monkeypatch):
         with open(path, 'w') as handle:
             handle.write('')
         refused[path] = code
-    real_read = _host.read_text
+    real_read = _live.read_text
 
-    def read_text(path):
+    def fake_read_text(path):
         if path in refused:
             raise OSError(refused[path], os.strerror(refused[path]), path)
         return real_read(path)
 
-    monkeypatch.setattr(_host, 'read_text', read_text)
+    monkeypatch.setattr(_live, 'read_text', fake_read_text)
     return proc_sys
 
 
@@ -242,150 +338,6 @@ def test_write_live_invalid_key_is_not_a_kernel_rejection(proc_sys):
     assert str(exc.value) == 'sysctl key \'net/../../../etc/passwd\' has an empty, "." or ".." component'
 
 
-class FakeWriter(object):
-    """Record every write; refuse the keys of ``refuse`` (every time) with the kernel's EINVAL."""
-
-    def __init__(self, refuse=(), refuse_restore=()):
-        self.calls = []
-        self.refuse = set(refuse)
-        self.refuse_restore = set(refuse_restore)
-        self.written = set()
-
-    def __call__(self, key, value, root):
-        self.calls.append((key, value, root))
-        if key in self.refuse or (key in self.written and key in self.refuse_restore):
-            raise KernelRejectedError('the kernel rejected %s = %s: Invalid argument' % (key, value),
-                                      key=key, reason='Invalid argument')
-        self.written.add(key)
-
-
-CHANGES = {TW: '262144', SOMAXCONN: '8192', SYN: '8192', 'net.ipv4.tcp_fin_timeout': '30'}
-PREVIOUS = {TW: '5000', SOMAXCONN: '4096', SYN: '1024', 'net.ipv4.tcp_fin_timeout': '60', SWAPPINESS: '60'}
-
-
-def test_apply_all_writes_in_key_order():
-    writer = FakeWriter()
-    assert apply_all(CHANGES, PREVIOUS, '/root', writer) is None
-    assert writer.calls == [
-        (SOMAXCONN, '8192', '/root'),
-        ('net.ipv4.tcp_fin_timeout', '30', '/root'),
-        (SYN, '8192', '/root'),
-        (TW, '262144', '/root'),
-    ]
-
-
-def test_apply_all_nothing():
-    writer = FakeWriter()
-    apply_all({}, PREVIOUS, '/root', writer)
-    assert writer.calls == []
-
-
-# (refused key, expected calls after the failing one: the restores, the refused key first)
-ROLLBACK_CASES = [
-    (SOMAXCONN, [(SOMAXCONN, '4096')]),
-    ('net.ipv4.tcp_fin_timeout', [('net.ipv4.tcp_fin_timeout', '60'), (SOMAXCONN, '4096')]),
-    (SYN, [(SYN, '1024'), ('net.ipv4.tcp_fin_timeout', '60'), (SOMAXCONN, '4096')]),
-    (TW, [(TW, '5000'), (SYN, '1024'), ('net.ipv4.tcp_fin_timeout', '60'), (SOMAXCONN, '4096')]),
-]
-ROLLBACK_IDS = ['first-fails', 'second-fails', 'third-fails', 'last-fails']
-
-
-@pytest.mark.parametrize('refused, restores', ROLLBACK_CASES, ids=ROLLBACK_IDS)
-def test_apply_all_restores_in_reverse_order(refused, restores):
-    writer = FakeWriter(refuse=[refused])
-    with pytest.raises(KernelRejectedError) as exc:
-        apply_all(CHANGES, PREVIOUS, '/root', writer)
-    assert exc.value.key == refused
-    assert str(exc.value) == 'the kernel rejected %s = %s: Invalid argument' % (refused, CHANGES[refused])
-    order = sorted(CHANGES)
-    attempted = [(key, CHANGES[key], '/root') for key in order[:order.index(refused) + 1]]
-    assert writer.calls == attempted + [(key, value, '/root') for key, value in restores]
-
-
-def test_apply_all_failed_restore_is_skipped_and_the_first_error_raised():
-    writer = FakeWriter(refuse=[TW], refuse_restore=['net.ipv4.tcp_fin_timeout'])
-    with pytest.raises(KernelRejectedError) as exc:
-        apply_all(CHANGES, PREVIOUS, '/root', writer)
-    assert exc.value.key == TW
-    assert str(exc.value) == 'the kernel rejected %s = 262144: Invalid argument' % TW
-    assert writer.calls[4:] == [
-        (TW, '5000', '/root'),
-        (SYN, '1024', '/root'),
-        ('net.ipv4.tcp_fin_timeout', '60', '/root'),
-        (SOMAXCONN, '4096', '/root'),
-    ]
-
-
-class HalfWriter(object):
-    """A kernel with integer vectors: stores each integer in turn, rejects the first one below ``minimum``.
-
-    As proc_dointvec_minmax does, the integers before the rejected one stay written.
-    """
-
-    def __init__(self, state, minimum=1):
-        self.state = dict((key, value.split()) for key, value in state.items())
-        self.minimum = minimum
-
-    def __call__(self, key, value, root):
-        for index, token in enumerate(str(value).split()):
-            if int(token) < self.minimum:
-                raise KernelRejectedError('the kernel rejected %s = %s: Invalid argument' % (key, value),
-                                          key=key, reason='Invalid argument')
-            self.state[key][index] = token
-
-    def values(self):
-        return dict((key, '\t'.join(tokens)) for key, tokens in self.state.items())
-
-
-RMEM = 'net.ipv4.tcp_rmem'
-WMEM = 'net.ipv4.tcp_wmem'
-VECTORS = {SOMAXCONN: '4096', RMEM: '4096\t131072\t6291456', WMEM: '4096\t16384\t4194304'}
-
-# (changes, the key the kernel rejects)
-HALF_CASES = [
-    ({RMEM: '8192 0 0'}, RMEM),
-    ({RMEM: '8192 131072 0'}, RMEM),
-    ({SOMAXCONN: '8192', RMEM: '8192 0 0'}, RMEM),
-    ({SOMAXCONN: '8192', RMEM: '8192 262144 8388608', WMEM: '8192 0 4194304'}, WMEM),
-    ({SOMAXCONN: '0', RMEM: '8192 262144 8388608'}, SOMAXCONN),
-]
-HALF_IDS = ['only-key-first-integer-kept', 'two-integers-kept', 'after-a-written-key', 'last-of-three',
-            'first-key-rejected-whole']
-
-
-@pytest.mark.parametrize('changes, refused', HALF_CASES, ids=HALF_IDS)
-def test_apply_all_restores_a_key_the_kernel_rejected_half_way(changes, refused):
-    kernel = HalfWriter(VECTORS)
-    with pytest.raises(KernelRejectedError) as exc:
-        apply_all(changes, VECTORS, '/root', kernel)
-    assert exc.value.key == refused
-    assert kernel.values() == VECTORS
-
-
-def test_apply_all_does_not_write_back_a_key_that_had_no_value():
-    writer = FakeWriter(refuse=['net.netfilter.nf_conntrack_max'])
-    with pytest.raises(KernelRejectedError):
-        apply_all({SOMAXCONN: '8192', 'net.netfilter.nf_conntrack_max': '262144'},
-                  {SOMAXCONN: '4096', 'net.netfilter.nf_conntrack_max': None}, '/root', writer)
-    assert writer.calls == [(SOMAXCONN, '8192', '/root'), ('net.netfilter.nf_conntrack_max', '262144', '/root'),
-                            (SOMAXCONN, '4096', '/root')]
-
-
-def test_apply_all_with_write_live(proc_sys):
-    changes = {TW: 262144, SOMAXCONN: 8192, 'net.netfilter.nf_conntrack_max': 262144}
-    previous = {TW: '5000', SOMAXCONN: '4096', 'net.netfilter.nf_conntrack_max': None}
-    with pytest.raises(KernelRejectedError) as exc:
-        apply_all(changes, previous, proc_sys)
-    assert str(exc.value) == ('the kernel rejected net.netfilter.nf_conntrack_max = 262144: '
-                              'No such file or directory')
-    assert read(proc_sys, 'net/ipv4/tcp_max_tw_buckets') == '5000\n'
-    assert read(proc_sys, 'net/core/somaxconn') == '4096\n'
-
-    apply_all({TW: 262144, SOMAXCONN: 8192}, previous, proc_sys)
-    assert read(proc_sys, 'net/ipv4/tcp_max_tw_buckets') == '262144\n'
-    assert read(proc_sys, 'net/core/somaxconn') == '8192\n'
-
-
 def test_all_keys(proc_sys):
     assert sorted(all_keys(proc_sys)) == TREE_KEYS
 
@@ -438,3 +390,21 @@ def test_unknown_key_error_vlan_path(proc_sys):
     assert str(error).startswith('unknown sysctl key net.ipv4.conf.eth0/200.rp_filter: this kernel has no '
                                  '%s/net/ipv4/conf/eth0.200/rp_filter; did you mean ' % proc_sys)
     assert error.suggestions[0] == 'net.ipv4.conf.eth0/100.rp_filter'
+
+
+def test_unknown_keys_walks_the_tree_once(proc_sys, monkeypatch):
+    walks = []
+    real_walk = _live.os.walk
+
+    def walk(root):
+        walks.append(root)
+        return real_walk(root)
+
+    monkeypatch.setattr(_live.os, 'walk', walk)
+    errors = unknown_keys(['net.core.somaxcon', 'vm.swapiness'], proc_sys)
+    assert walks == [proc_sys]
+    assert [(key, error.suggestions) for key, error in sorted(errors.items())] == [
+        ('net.core.somaxcon', ['net.core.somaxconn']), ('vm.swapiness', ['vm.swappiness'])]
+    assert str(errors['vm.swapiness']) == str(unknown_key_error('vm.swapiness', proc_sys))
+    assert unknown_keys([], proc_sys) == {}
+    assert walks == [proc_sys, proc_sys]

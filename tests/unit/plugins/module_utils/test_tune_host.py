@@ -13,6 +13,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import par
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import (
     DISABLED_MARK,
+    Edit,
     OWNER_MARK,
     Shadow,
     find_shadows,
@@ -22,7 +23,6 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune_host impor
     OWN_DIR,
     check_path,
     shadow_edits,
-    sysctl_d_listing,
 )
 
 OWNED = b'# managed\n# ' + OWNER_MARK.encode() + b'\n\nnet.core.somaxconn = 8192\n'
@@ -85,9 +85,9 @@ def test_shadow_edits_edits_the_real_file_once(own_dir):
     shadows = [Shadow('net.ipv4.tcp_max_tw_buckets', link, 2, '5000'),
                Shadow('net.ipv4.tcp_max_tw_buckets', conf, 2, '5000'),
                Shadow('net.core.somaxconn', conf, 3, '128')]
-    edits = shadow_edits(shadows, dropin)
-    assert list(edits) == [conf]
-    before, after, found = edits[conf]
+    (edit,) = shadow_edits(shadows, dropin)
+    assert isinstance(edit, Edit) and edit.path == conf
+    before, after, found = edit.before, edit.after, edit.shadows
     assert before == b'# caf\xe9\nnet.ipv4.tcp_max_tw_buckets = 5000\r\nnet.core.somaxconn = 128\n'
     mark = ('  # %s %s' % (DISABLED_MARK, dropin)).encode()
     assert after == (b'# caf\xe9\n# net.ipv4.tcp_max_tw_buckets = 5000' + mark + b'\r\n# net.core.somaxconn = 128'
@@ -136,9 +136,9 @@ def mixed_endings(own_dir):
 
 def test_shadow_edits_where_the_appliers_count_lines_differently(mixed_endings):
     conf, link, dropin, shadows = mixed_endings
-    edits = shadow_edits(shadows, dropin)
-    assert list(edits) == [conf]
-    before, after, found = edits[conf]
+    (edit,) = shadow_edits(shadows, dropin)
+    assert edit.path == conf
+    before, after, found = edit.before, edit.after, edit.shadows
     assert before == MIXED_ENDINGS
     mark = ('  # %s %s' % (DISABLED_MARK, dropin)).encode()
     # exactly the shadowing lines, each once (the CR LF and the last line are found by both readings), the line
@@ -161,7 +161,8 @@ def test_shadow_edits_where_the_appliers_count_lines_differently(mixed_endings):
 # and one entry (shadow_edits keys lines by where they start).
 def test_shadow_edits_lists_a_line_found_by_both_readings_once(mixed_endings):
     conf, link, dropin, shadows = mixed_endings
-    dummy, dummy2, found = shadow_edits(shadows, dropin)[conf]
+    (edit,) = shadow_edits(shadows, dropin)
+    found = edit.shadows
     # one shadow per edited line, the first found (the boot applier's), in the file's order
     assert found == [Shadow(SOMAXCONN, conf, 2, '128', 'systemd'), Shadow(TW, conf, 3, '5000', 'systemd'),
                      Shadow(FIN, conf, 5, '60', 'systemd')]
@@ -180,7 +181,7 @@ def test_shadow_edits_leave_the_next_systemd_line_after_a_lone_cr(own_dir):
     # "128\rkernel.domainname = example" the kernel rejects, so the drop-in's value stands: no procps shadow
     shadows = _shadows(link, data, dropin, 'systemd') + _shadows(conf, data, dropin, 'procps')
     assert [(shadow.line, shadow.applier) for shadow in shadows] == [(1, 'systemd')]
-    dummy, after, dummy2 = shadow_edits(shadows, dropin)[conf]
+    after = shadow_edits(shadows, dropin)[0].after
     systemd, problems = parse_conf(after.decode('latin-1'), link, 'systemd')
     assert problems == []
     assert [(item.key, item.value) for item in systemd] == [('kernel.domainname', 'example')]
@@ -188,7 +189,7 @@ def test_shadow_edits_leave_the_next_systemd_line_after_a_lone_cr(own_dir):
 
 
 def test_shadow_edits_nothing():
-    assert shadow_edits([], '/etc/sysctl.d/90-kerneltune.conf') == {}
+    assert shadow_edits([], '/etc/sysctl.d/90-kerneltune.conf') == []
 
 
 @pytest.fixture
@@ -204,18 +205,6 @@ def sysctl_d(tmp_path):
     (tmp_path / 'usr/lib/sysctl.d/99-protect-links.conf').write_bytes(b'fs.protected_fifos = 1\n')
     (tmp_path / 'run/sysctl.d/99-protect-links.conf').write_bytes(b'')
     return dirs
-
-
-def test_sysctl_d_listing_lists_each_real_directory_once(sysctl_d):
-    listing = sysctl_d_listing(sysctl_d)
-    assert [directory for directory, dummy in listing] == sysctl_d[:4]
-    assert [sorted(names) for dummy, names in listing] == [
-        [], ['99-protect-links.conf'], [], ['50-default.conf', '99-protect-links.conf']]
-
-
-def test_sysctl_d_listing_missing_directories(tmp_path):
-    assert sysctl_d_listing([str(tmp_path / 'a'), str(tmp_path / 'b')]) == [
-        (str(tmp_path / 'a'), []), (str(tmp_path / 'b'), [])]
 
 
 # (drop-in name, the files its message names, or None when accepted)
@@ -260,7 +249,9 @@ def test_shadow_edits_note_stays_out_of_the_next_systemd_line(own_dir):
     dropin = os.path.join(own_dir, '90-kerneltune.conf')
     shadows = _shadows(link, data, dropin, 'systemd') + _shadows(conf, data, dropin, 'procps')
     assert [(shadow.line, shadow.applier) for shadow in shadows] == [(1, 'systemd'), (1, 'procps')]
-    dummy, after, listed = shadow_edits(shadows, dropin)[conf]
+    (edit,) = shadow_edits(shadows, dropin)
+    after, listed = edit.after, edit.shadows
+    assert edit.path == conf
     assert len(listed) == 1
     assert after.startswith(b'# net.core.somaxconn = 128   # disabled by kerneltune.sysctl, see ')
     systemd, problems = parse_conf(after.decode('latin-1'), link, 'systemd')

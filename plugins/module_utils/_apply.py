@@ -1,0 +1,376 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 kerneltune.sysctl contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Change the host: tune's lock, live writes and file replacements, all or nothing, and their rollback.
+
+The one module_utils file that writes to the host. Every write goes
+through a HostWriter bound to a ``root`` (``'/'``: the host; tests pass a
+tree of plain files, and subclass it to inject failures).
+
+Files are replaced atomically: the new bytes go to a temporary file in the
+same directory, which gets the mode, owner and every extended attribute of
+the file it replaces (the SELinux label ``security.selinux``, the ACL
+``system.posix_acl_access``, ``user.*``; as AnsibleModule.atomic_move keeps
+them) and is renamed over it. Before a file is replaced its original is
+kept under another name in the same directory: a hard link to the same
+inode (a copy with the same attributes where links are refused). For a
+file whose lines are commented out that is the backup the user keeps
+(``<file>.<pid>.<time>~``); for the drop-in a hidden name removed once all
+is done. A rollback renames each original back, which needs no free space;
+a backup is removed only with the file it restores, so whatever cannot be
+restored is named with the backup that holds its original.
+"""
+
+import errno
+import fcntl
+import os
+import shutil
+import stat
+import tempfile
+import time
+
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
+    ApplyError,
+    KernelRejectedError,
+    SysctlError,
+)
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._host_files import under
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import PROC_SYS
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import same_value
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import live_or_none, write_live
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import DROPIN_MODE
+
+LOCK_NAME = 'kerneltune-sysctl.lock'
+# /run is writable by root only (not /run/lock: anyone may create a file there and hold its lock). Without
+# /run, the directory /etc itself is locked: nothing is created, and never a file in /etc/sysctl.d.
+LOCK_DIR = '/run'
+LOCK_FALLBACK = '/etc'
+# link(2) refused: another mount (a bind-mounted file), a file system without hard links, too many links
+_NO_LINK = (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS)
+
+
+class HostLock(object):
+    """An exclusive flock(2) held on an open descriptor; ``release()`` (or leaving the ``with``) lets it go."""
+
+    def __init__(self, fd, path):
+        self.fd, self.path = fd, path
+
+    def release(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.release()
+
+
+def _open_lock(path):
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK  # a FIFO never blocks the open
+    try:
+        fd = os.open(path, flags, 0o600)
+    except (IOError, OSError) as exc:
+        if exc.errno == errno.ELOOP:
+            raise SysctlError('refusing to use the lock file %s: it is a symlink' % path)
+        raise SysctlError('cannot open the lock file %s: %s' % (path, exc.strerror or exc))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise SysctlError('refusing to use the lock file %s: it is not a regular file' % path)
+    return fd
+
+
+def lock(root='/'):
+    """Take the host's tune lock, waiting for a concurrent run to finish; a HostLock.
+
+    The lock file is ``kerneltune-sysctl.lock`` in LOCK_DIR (/run), opened
+    without following a symlink (O_NOFOLLOW), never truncated, and refused
+    unless it is a regular file; where LOCK_DIR does not exist the directory
+    LOCK_FALLBACK (/etc) itself is locked. Raises SysctlError.
+    """
+    if os.path.isdir(under(root, LOCK_DIR)):
+        path = os.path.join(under(root, LOCK_DIR), LOCK_NAME)
+        fd = _open_lock(path)
+    else:
+        path = under(root, LOCK_FALLBACK)
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return HostLock(fd, path)
+
+
+def copy_xattrs(source, target):
+    """Copy every extended attribute of ``source`` to ``target`` (none where the file system has none)."""
+    if not hasattr(os, 'listxattr'):
+        return
+    try:
+        names = os.listxattr(source)
+    except (IOError, OSError) as exc:
+        if exc.errno in (errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS):
+            return
+        raise
+    for name in names:
+        try:
+            value = os.getxattr(source, name)
+        except (IOError, OSError) as exc:
+            if exc.errno == errno.ENODATA:  # removed since it was listed
+                continue
+            raise
+        os.setxattr(target, name, value)
+
+
+def keep_attributes(source, info, target):
+    """Give ``target`` the owner, extended attributes and mode of ``source`` (``info``: its stat)."""
+    if os.geteuid() == 0:
+        os.chown(target, info.st_uid, info.st_gid)  # first: a chown drops security.capability
+    copy_xattrs(source, target)
+    os.chmod(target, stat.S_IMODE(info.st_mode))  # last: matches the ACL mask the attributes set
+
+
+def write_atomic(path, data, mode=None, label=None):
+    """Write ``data`` (bytes) to ``path`` through a temporary file and a rename.
+
+    An existing file's owner, extended attributes and mode are kept
+    (``mode`` overrides the mode). A new file gets ``mode`` (default
+    DROPIN_MODE), root's ownership when run as root, and the SELinux context
+    ``label`` when given.
+    """
+    try:
+        info = os.stat(path)
+    except (IOError, OSError) as exc:
+        if exc.errno != errno.ENOENT:
+            raise
+        info = None
+    handle, tmp = tempfile.mkstemp(prefix='.kerneltune-', dir=os.path.dirname(path))
+    try:
+        with os.fdopen(handle, 'wb') as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if info is not None:
+            keep_attributes(path, info, tmp)
+        else:
+            if os.geteuid() == 0:
+                os.chown(tmp, 0, 0)
+            if label:
+                os.setxattr(tmp, 'security.selinux', label.encode('ascii') + b'\0')
+        if mode is not None or info is None:
+            os.chmod(tmp, DROPIN_MODE if mode is None else mode)
+        os.rename(tmp, path)
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+
+
+def keep_original(path, dest):
+    """Make ``dest`` (which must not exist) hold the original of ``path``: a hard link, or a copy with its attributes."""
+    try:
+        os.link(path, dest)
+    except (IOError, OSError) as exc:
+        if exc.errno not in _NO_LINK:
+            raise
+        if os.path.lexists(dest):
+            raise OSError(errno.EEXIST, os.strerror(errno.EEXIST), dest)
+        try:
+            shutil.copy2(path, dest)
+            keep_attributes(path, os.stat(path), dest)
+        except (IOError, OSError):
+            if os.path.lexists(dest):
+                os.unlink(dest)
+            raise
+
+
+def backup_name(path, hidden=False, attempt=0):
+    """``<path>.<pid>.<time>~`` (hidden: a leading dot; ``attempt`` > 0: ``.<attempt>`` before the ``~``).
+
+    Not a .conf name: no applier reads it.
+    """
+    directory, name = os.path.split(path)
+    return os.path.join(directory, '%s%s.%d.%s%s~' % ('.' if hidden else '', name, os.getpid(),
+                                                      time.strftime('%Y-%m-%d@%H:%M:%S'),
+                                                      '.%d' % attempt if attempt else ''))
+
+
+class HostWriter(object):
+    """Every write of a tune run, on the host under ``root``."""
+
+    def __init__(self, root='/'):
+        self.proc = under(root, PROC_SYS)
+
+    def write_live(self, key, value):
+        write_live(key, value, self.proc)
+
+    def read_live(self, key):
+        return live_or_none(key, self.proc)
+
+    def replace(self, path, data, mode=None, label=None):
+        write_atomic(path, data, mode, label)
+
+    def keep(self, path, dest):
+        keep_original(path, dest)
+
+    def restore(self, kept, path):
+        os.rename(kept, path)
+
+    def remove(self, path):
+        os.unlink(path)
+
+    def makedirs(self, path):
+        os.makedirs(path, 0o755)
+
+    def rmdir(self, path):
+        os.rmdir(path)
+
+
+def restore_live(keys, previous, writer):
+    """Write back the ``previous`` value of ``keys`` (reverse order; None: not written).
+
+    Returns ``[(key, the kernel's reason)]`` of the keys left changed: the
+    write back failed and the key does not read as before (a key the kernel
+    refused wholly, on a read-only mount, is unchanged).
+    """
+    left = []
+    for key in sorted(keys, reverse=True):
+        if previous.get(key) is None:
+            continue
+        try:
+            writer.write_live(key, previous[key])
+        except KernelRejectedError as exc:
+            now = writer.read_live(key)
+            if now is None or not same_value(now, previous[key]):
+                left.append((key, exc.reason))
+    return left
+
+
+def apply_live(changes, previous, writer):
+    """Write ``changes`` ({key: value}) in key order; on a refusal restore every key attempted and raise ApplyError.
+
+    The refused key is written back too: the kernel stores the integers of
+    a multi-value key one by one, so a write it rejects half-way
+    (``net.ipv4.tcp_rmem = 8192 0 0`` keeps 8192) has already changed it.
+    """
+    attempted = []
+    try:
+        for key in sorted(changes):
+            attempted.append(key)
+            writer.write_live(key, changes[key])
+    except KernelRejectedError as exc:
+        left = restore_live(attempted, previous, writer)
+        if not left:
+            raise ApplyError('%s; values already written were restored, no file was changed' % exc)
+        raise ApplyError('%s; no file was changed, but restoring failed: %s' % (exc, _live_left(left, previous)),
+                         changed=True, left=[key for key, dummy in left])
+
+
+def _live_left(left, previous):
+    return '; '.join('%s is left changed (was %s: %s)' % (key, previous[key], reason) for key, reason in left)
+
+
+class Transaction(object):
+    """Replace files one by one, keeping each original (see the module); ``rollback()`` puts them back."""
+
+    def __init__(self, writer):
+        self.writer = writer
+        self.steps = []  # [path, kept original or None (a new file), kept for the user, replaced]
+
+    def replace(self, path, data, mode=None, backup=False, label=None):
+        """Replace ``path``; with ``backup`` return the user's backup of the original (None for a new file)."""
+        kept = self._keep(path, not backup) if os.path.lexists(path) else None
+        step = [path, kept, backup, False]
+        self.steps.append(step)
+        self.writer.replace(path, data, mode, label)
+        step[3] = True
+        return kept if backup else None
+
+    def _keep(self, path, hidden):
+        for attempt in range(100):
+            kept = backup_name(path, hidden, attempt)
+            try:
+                self.writer.keep(path, kept)
+                return kept
+            except (IOError, OSError) as exc:
+                if exc.errno != errno.EEXIST:
+                    raise
+        raise OSError(errno.EEXIST, 'no free name for the original of %s' % path)
+
+    def commit(self):
+        """Drop the hidden originals; return ``[(path, error)]`` of those that could not be removed."""
+        return self._remove(kept for dummy, kept, backup, dummy2 in self.steps if kept and not backup)
+
+    def _remove(self, paths):
+        failed = []
+        for path in paths:
+            try:
+                self.writer.remove(path)
+            except (IOError, OSError) as exc:
+                failed.append((path, exc))
+        return failed
+
+    def rollback(self):
+        """Undo in reverse order; return ``(left, kept)``.
+
+        ``left``: ``[(path, what is left, in words)]``, each file not
+        restored (or copy not removed); ``kept``: ``{file: its original}``
+        for the files not restored.
+        """
+        left, kept_originals = [], {}
+        for path, kept, backup, replaced in reversed(self.steps):
+            if not replaced:  # the original is in place: its copy goes
+                left.extend((copy, 'a copy of %s is left at %s (%s)' % (path, copy, _reason(exc)))
+                            for copy, exc in self._remove([kept] if kept else []))
+                continue
+            try:
+                if kept is None:
+                    self.writer.remove(path)
+                else:
+                    self.writer.restore(kept, path)
+            except (IOError, OSError) as exc:
+                if kept:
+                    kept_originals[path] = kept
+                left.append((path, '%s is left changed (%s)%s' % (
+                    path, _reason(exc), ', its original is kept at %s' % kept if kept else '')))
+        return left, kept_originals
+
+
+def _reason(exc):
+    return getattr(exc, 'strerror', None) or str(exc)
+
+
+def apply_plan(plan, writer, label=None):
+    """Carry out a _tune.Plan, all or nothing: live values, then the drop-in, then the edits.
+
+    Returns ``(backups, warnings)``: the user's backups made, and a warning
+    for each hidden original that could not be removed afterwards.
+    ``label``: the SELinux context of a new drop-in (None: the one the
+    directory gives). Raises ApplyError after restoring what it could:
+    ``changed`` is True, and the message names what is left and where each
+    original is kept, when a restore failed too.
+    """
+    apply_live(plan.writes, plan.live, writer)
+    transaction = Transaction(writer)
+    directory = os.path.dirname(plan.path)
+    created = None
+    backups = []
+    try:
+        if not os.path.isdir(directory):
+            writer.makedirs(directory)
+            created = directory
+        if plan.writes_dropin:
+            transaction.replace(plan.path, plan.data, DROPIN_MODE, label=label)
+        for edit in plan.edits:
+            backups.append(transaction.replace(edit.path, edit.after, backup=True))
+    except Exception as exc:  # pylint: disable=broad-except
+        left, kept = transaction.rollback()
+        if created and not left:
+            try:
+                writer.rmdir(created)
+            except (IOError, OSError) as error:
+                left.append((created, 'the directory %s is left (%s)' % (created, _reason(error))))
+        live_left = restore_live(plan.writes, plan.live, writer)
+        if not left and not live_left:
+            raise ApplyError('writing the sysctl files failed (%s); live values and files were restored' % exc)
+        raise ApplyError('writing the sysctl files failed (%s); restoring failed too: %s' % (exc, '; '.join(
+            [words for dummy, words in left] + ([_live_left(live_left, plan.live)] if live_left else []))),
+            changed=True, left=[path for path, dummy in left] + [key for key, dummy in live_left], backups=kept)
+    return backups, ['could not remove %s, a copy of the drop-in before this run: %s' % (path, exc)
+                     for path, exc in transaction.commit()]
