@@ -23,14 +23,14 @@ description:
   - Files are handled as bytes and replaced atomically; the drop-in is parsed back before it replaces the old one.
     A replaced file keeps its owner, mode, SELinux label, ACL and other extended attributes, as
     AnsibleModule.atomic_move keeps them; a new drop-in gets the SELinux context the policy gives its path.
-    If writing any file fails, every file already replaced and every live value already written is restored:
+    If writing any file fails, every file already replaced and every live value already written is restored;
     the original of each replaced file is kept under another name in its directory until all is done, and renamed
     back. If a restore fails too, the task fails with C(changed=true), lists what is left in RV(not_restored), and
     its message says where the original of each file left changed is kept (also in RV(backup_files)).
     Lines of other files are only commented out, one by one, after a backup, and only in files under C(/etc)
     (the administrator's); a line in a package's file (C(/usr/lib/sysctl.d)) that would undo the drop-in is an
     error that names it. An existing file at O(path) is only replaced when this collection wrote it.
-  - A lock serialises concurrent runs on a host, taken once the options are valid: the file
+  - A lock serialises concurrent runs on a host, taken once the options are valid; it is the file
     C(/run/kerneltune-sysctl.lock), opened without following a symlink and refused unless it is a regular file
     (where there is no C(/run), the directory C(/etc) itself is locked; nothing is ever created in
     C(/etc/sysctl.d)). Check mode takes no lock.

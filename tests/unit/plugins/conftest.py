@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import signal
 
 import pytest
 
@@ -87,3 +88,29 @@ def tree_state():
                     found[relative] = (read_tree(root, relative), info.st_mode, info.st_ino)
         return found
     return state
+
+
+@pytest.fixture
+def write_file():
+    """``write(path, content)``: write text or bytes to a pathlib path, its directories made; returns the path."""
+    def write(path, content):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+        return path
+    return write
+
+
+@pytest.fixture
+def no_block():
+    """``arm(seconds=5)``: fail the test rather than hang when a read blocks (disarmed after the test)."""
+    def alarm(signum, frame):
+        raise AssertionError('a read blocked')
+
+    def arm(seconds=5):
+        signal.signal(signal.SIGALRM, alarm)
+        signal.alarm(seconds)
+    yield arm
+    signal.alarm(0)

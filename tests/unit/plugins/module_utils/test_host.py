@@ -27,25 +27,8 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
 )
 
 
-def _write(path, content):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content)
-    return path
-
-
-def _no_block(seconds=5):
-    """Fail the test rather than hang when a read blocks."""
-    def alarm(signum, frame):
-        raise AssertionError('a read blocked')
-    signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(seconds)
-
-
 @pytest.fixture
-def host(tmp_path):
+def host(tmp_path, write_file):
     """A host under tmp_path: its sysctl.d directories and /etc/sysctl.conf, and a /proc/sys, for predict_host."""
     etc = tmp_path / 'etc' / 'sysctl.d'
     usr = tmp_path / 'usr' / 'lib' / 'sysctl.d'
@@ -54,10 +37,10 @@ def host(tmp_path):
     for path, value in [('vm/swappiness', '60'), ('vm/dirty_ratio', '20'), ('kernel/pid_max', '4194304'),
                         ('net/ipv4/conf/all/rp_filter', '0'), ('net/ipv4/conf/lo/rp_filter', '0'),
                         ('net/ipv4/ip_local_port_range', '32768\t60999')]:
-        _write(root / path, value + '\n')
-    _write(usr / '50-default.conf', 'vm.swappiness = 60\nnet.ipv4.conf.*.rp_filter = 2\n')
-    _write(etc / '90-tuning.conf', 'vm.swappiness = 10\n-net.ipv4.conf.lo.rp_filter\nkernel.pid_max = x\n')
-    _write(sysctl_conf, 'vm.swappiness = 30\n')
+        write_file(root / path, value + '\n')
+    write_file(usr / '50-default.conf', 'vm.swappiness = 60\nnet.ipv4.conf.*.rp_filter = 2\n')
+    write_file(etc / '90-tuning.conf', 'vm.swappiness = 10\n-net.ipv4.conf.lo.rp_filter\nkernel.pid_max = x\n')
+    write_file(sysctl_conf, 'vm.swappiness = 30\n')
     return str(tmp_path), str(etc / '90-tuning.conf'), str(usr / '50-default.conf'), str(sysctl_conf)
 
 
@@ -109,18 +92,18 @@ def test_predict_host_uses_the_given_texts(host):
     assert _brief(predictions['vm.swappiness']) == ('5', tuning + ':1', '30', sysctl_conf + ':1')
 
 
-def test_predict_host_reports_problems(host):
+def test_predict_host_reports_problems(host, write_file):
     root, tuning, default, sysctl_conf = host
-    _write(Path(tuning), 'vm.swappiness = 10\ngarbage\n')
+    write_file(Path(tuning), 'vm.swappiness = 10\ngarbage\n')
     files, problems, dummy = predict_host('systemd', ['vm.swappiness'], {}, oracle=False, root=host[0])
     assert problems == [Problem(tuning, 2, 'garbage', 'not an assignment (no "=")')]
 
 
-def test_predict_host_blocked_by_a_fifo(host):
+def test_predict_host_blocked_by_a_fifo(host, no_block):
     root, tuning, default, sysctl_conf = host
     fifo = str(Path(tuning).parent / '95-pipe.conf')
     os.mkfifo(fifo)
-    _no_block()
+    no_block()
     try:
         files, problems, predictions = predict_host('systemd', ['vm.swappiness'], {'vm.swappiness': '10'},
                                                     oracle=False, root=host[0])
@@ -207,8 +190,8 @@ def test_predict_host_oracle_only_for_net_keys(host, monkeypatch):
      {'NAME': 'CentOS Linux', 'ID': 'centos', 'ID_LIKE': 'rhel fedora', 'VERSION_ID': '7'}),
     ("ID=ubuntu\nVERSION_ID='22.04'\n# comment\n\n", {'ID': 'ubuntu', 'VERSION_ID': '22.04'}),
 ], ids=['double-quoted', 'unquoted-and-single-quoted'])
-def test_os_release(tmp_path, text, expected):
-    path = _write(tmp_path / 'os-release', text)
+def test_os_release(tmp_path, text, expected, write_file):
+    path = write_file(tmp_path / 'os-release', text)
     assert _host._os_release(str(path)) == expected
 
 
@@ -237,13 +220,13 @@ HOST_APPLIER_IDS = [
 
 
 @pytest.mark.parametrize('comm, present, os_release, expected', HOST_APPLIER_CASES, ids=HOST_APPLIER_IDS)
-def test_host_appliers_of_a_tree(tmp_path, comm, present, os_release, expected):
+def test_host_appliers_of_a_tree(tmp_path, comm, present, os_release, expected, write_file):
     if comm is not None:
-        _write(tmp_path / 'proc' / '1' / 'comm', comm)
+        write_file(tmp_path / 'proc' / '1' / 'comm', comm)
     if os_release is not None:
-        _write(tmp_path / 'etc' / 'os-release', os_release)
+        write_file(tmp_path / 'etc' / 'os-release', os_release)
     if present:
-        _write(tmp_path / 'lib' / 'systemd' / 'systemd-sysctl', '')
+        write_file(tmp_path / 'lib' / 'systemd' / 'systemd-sysctl', '')
     assert host_appliers(str(tmp_path))[0] == expected
     assert appliers('auto', str(tmp_path)) == host_appliers(str(tmp_path))
 
@@ -332,11 +315,11 @@ NETSTAT = ('TcpExt: SyncookiesSent ListenOverflows ListenDrops TCPTimeWaitOverfl
            'TcpExt: 0 0 0 7 0\n')
 
 
-def test_read_pressure_of_a_tree(tmp_path):
-    _write(tmp_path / 'proc' / 'net' / 'sockstat', SOCKSTAT)
-    _write(tmp_path / 'proc' / 'net' / 'netstat', NETSTAT)
-    _write(tmp_path / 'proc' / 'sys' / 'net' / 'core' / 'somaxconn', '4096\n')
-    _write(tmp_path / 'proc' / 'sys' / 'net' / 'ipv4' / 'tcp_max_syn_backlog', '1024\n')
+def test_read_pressure_of_a_tree(tmp_path, write_file):
+    write_file(tmp_path / 'proc' / 'net' / 'sockstat', SOCKSTAT)
+    write_file(tmp_path / 'proc' / 'net' / 'netstat', NETSTAT)
+    write_file(tmp_path / 'proc' / 'sys' / 'net' / 'core' / 'somaxconn', '4096\n')
+    write_file(tmp_path / 'proc' / 'sys' / 'net' / 'ipv4' / 'tcp_max_syn_backlog', '1024\n')
     result = read_pressure({'net.ipv4.tcp_max_tw_buckets': '5000'}, str(tmp_path))
     assert (result['time_wait'], result['tw_buckets'], result['tw_overflows']) == (4000, 5000, 7)
     assert (result['somaxconn'], result['tcp_max_syn_backlog']) == (4096, 1024)

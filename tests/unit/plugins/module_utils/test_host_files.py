@@ -13,7 +13,11 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils import _host_files
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import APPLIERS, UnknownApplierError
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import (
+    APPLIERS,
+    UnknownApplierError,
+    reads_sysctl_conf_last,
+)
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import Assignment, Problem
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host_files import (
     BLOCKS,
@@ -32,35 +36,25 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._host_files impo
 )
 
 
-def _write(path, content):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content)
-    return path
-
-
-
 def _conf_files(applier, dirs, sysctl_conf, planned=None):
     """conf_files of the listing of ``dirs``."""
     return conf_files(applier, sysctl_d_listing(dirs)[0], sysctl_conf, planned)
 
 
 @pytest.fixture
-def tree(tmp_path):
+def tree(tmp_path, write_file):
     etc = tmp_path / 'etc' / 'sysctl.d'
     run = tmp_path / 'run' / 'sysctl.d'
     usr = tmp_path / 'usr' / 'lib' / 'sysctl.d'
-    _write(etc / '90-tuning.conf', 'net.core.somaxconn = 8192\n')
-    _write(etc / '50-default.conf', '# masks the vendor file\n')
-    _write(etc / 'README', 'not a conf file\n')
-    _write(run / '10-run.conf', 'vm.swappiness = 30\n')
-    _write(usr / '50-default.conf', 'vm.swappiness = 60\n')
-    _write(usr / '60-vendor.conf', 'net.ipv4.conf.*.rp_filter = 2\n')
-    _write(usr / '60-vendor.conf.rpmnew', 'garbage\n')
-    _write(tmp_path / 'not-a-dir', 'file\n')
-    _write(tmp_path / 'etc' / 'sysctl.conf', 'net.core.somaxconn = 4096\n')
+    write_file(etc / '90-tuning.conf', 'net.core.somaxconn = 8192\n')
+    write_file(etc / '50-default.conf', '# masks the vendor file\n')
+    write_file(etc / 'README', 'not a conf file\n')
+    write_file(run / '10-run.conf', 'vm.swappiness = 30\n')
+    write_file(usr / '50-default.conf', 'vm.swappiness = 60\n')
+    write_file(usr / '60-vendor.conf', 'net.ipv4.conf.*.rp_filter = 2\n')
+    write_file(usr / '60-vendor.conf.rpmnew', 'garbage\n')
+    write_file(tmp_path / 'not-a-dir', 'file\n')
+    write_file(tmp_path / 'etc' / 'sysctl.conf', 'net.core.somaxconn = 4096\n')
     dirs = [str(etc), str(run), str(tmp_path / 'usr' / 'local' / 'lib' / 'sysctl.d'), str(usr),
             str(tmp_path / 'not-a-dir')]
     return tmp_path, dirs, str(tmp_path / 'etc' / 'sysctl.conf')
@@ -87,16 +81,11 @@ def _systemd(key, value, source, line, ignore_failure=False, is_glob=False):
     return Assignment(key, value, ignore_failure, is_glob, source, line, path)
 
 
-@pytest.mark.parametrize('applier, with_sysctl_conf', [
-    ('procps', True),
-    ('procps3', True),
-    ('systemd', False),
-    ('systemd239', False),
-    ('systemd_rhel7', True),
-], ids=['procps', 'procps3', 'systemd', 'systemd239', 'systemd_rhel7'])
-def test_conf_files(tree, applier, with_sysctl_conf):
+@pytest.mark.parametrize('applier', APPLIERS)
+def test_conf_files(tree, applier):
+    # /etc/sysctl.conf last where the applier reads it last (the table of test_appliers)
     root, dirs, sysctl_conf = tree
-    expected = _expected_files(root) + ([sysctl_conf] if with_sysctl_conf else [])
+    expected = _expected_files(root) + ([sysctl_conf] if reads_sysctl_conf_last(applier) else [])
     assert _conf_files(applier, dirs, sysctl_conf) == expected
 
 
@@ -117,10 +106,10 @@ def test_conf_files_sysctl_conf_not_a_file(tree, applier):
 
 @pytest.mark.parametrize('applier, hidden', [('procps', True), ('procps3', True), ('systemd', False),
                                              ('systemd239', False), ('systemd_rhel7', False)])
-def test_conf_files_hidden(tree, applier, hidden):
+def test_conf_files_hidden(tree, applier, hidden, write_file):
     root, dirs, sysctl_conf = tree
-    _write(root / 'etc' / 'sysctl.d' / '.99-hidden.conf', 'vm.swappiness = 1\n')
-    _write(root / 'usr' / 'lib' / 'sysctl.d' / '.conf', 'vm.swappiness = 2\n')
+    write_file(root / 'etc' / 'sysctl.d' / '.99-hidden.conf', 'vm.swappiness = 1\n')
+    write_file(root / 'usr' / 'lib' / 'sysctl.d' / '.conf', 'vm.swappiness = 2\n')
     files = _conf_files(applier, dirs, str(root / 'no-sysctl.conf'))
     extra = [str(root / 'etc' / 'sysctl.d' / '.99-hidden.conf'), str(root / 'usr' / 'lib' / 'sysctl.d' / '.conf')]
     assert files == (extra if hidden else []) + _expected_files(root)
@@ -151,11 +140,11 @@ def test_conf_files_unknown_applier(tree):
                               "systemd_rhel7")
 
 
-def test_conf_files_dev_null_mask(tmp_path):
+def test_conf_files_dev_null_mask(tmp_path, write_file):
     etc = tmp_path / 'etc'
     usr = tmp_path / 'usr'
-    _write(usr / '50-pid-max.conf', 'kernel.pid_max = 4194304\n')
-    _write(usr / '60-other.conf', 'vm.swappiness = 10\n')
+    write_file(usr / '50-pid-max.conf', 'kernel.pid_max = 4194304\n')
+    write_file(usr / '60-other.conf', 'vm.swappiness = 10\n')
     etc.mkdir()
     os.symlink(os.devnull, str(etc / '50-pid-max.conf'))
     for applier in APPLIERS:
@@ -166,9 +155,9 @@ def test_conf_files_dev_null_mask(tmp_path):
     assert problems == []
 
 
-def test_read_assignments(tree):
+def test_read_assignments(tree, write_file):
     root, dirs, sysctl_conf = tree
-    bad = _write(root / 'bad.conf', 'vm.swappiness = 1\nthis is garbage\n')
+    bad = write_file(root / 'bad.conf', 'vm.swappiness = 1\nthis is garbage\n')
     files = _conf_files('procps', dirs, sysctl_conf) + [str(bad)]
     assignments, problems = read_assignments(files, 'procps')
     run, vendor, tuning = [_expected_files(root)[index] for index in (0, 2, 3)]
@@ -182,8 +171,8 @@ def test_read_assignments(tree):
     assert problems == [Problem(str(bad), 2, 'this is garbage', 'not an assignment (no "=")')]
 
 
-def test_read_assignments_per_applier(tmp_path):
-    path = _write(tmp_path / 'a.conf', b'- vm.swappiness = 1\rnet.ipv4.conf.*.rp_filter = 2\n\xe9\n')
+def test_read_assignments_per_applier(tmp_path, write_file):
+    path = write_file(tmp_path / 'a.conf', b'- vm.swappiness = 1\rnet.ipv4.conf.*.rp_filter = 2\n\xe9\n')
     name = str(path)
     assert read_assignments([name], 'procps') == (
         [Assignment(' vm.swappiness', '1\rnet.ipv4.conf.*.rp_filter = 2', True, False, name, 1,
@@ -199,8 +188,8 @@ def test_read_assignments_per_applier(tmp_path):
          Problem(name, 3, '\ufffd', 'not an assignment (no "=")')])
 
 
-def test_read_assignments_texts_instead_of_files(tmp_path):
-    on_disk = _write(tmp_path / 'a.conf', 'vm.swappiness = 1\n')
+def test_read_assignments_texts_instead_of_files(tmp_path, write_file):
+    on_disk = write_file(tmp_path / 'a.conf', 'vm.swappiness = 1\n')
     planned = str(tmp_path / 'b.conf')
     texts = {str(on_disk): ('vm.swappiness = 2\n', None), planned: ('vm.dirty_ratio = 5\n', 'a note')}
     assert read_assignments([str(on_disk), planned], 'procps', texts) == (
@@ -212,11 +201,11 @@ def test_read_assignments_texts_instead_of_files(tmp_path):
     ('vanished', 'cannot read: No such file or directory'),
     ('fifo', BLOCKS),
 ], ids=['vanished', 'fifo'])
-def test_read_assignments_unreadable(tmp_path, kind, reason):
+def test_read_assignments_unreadable(tmp_path, kind, reason, write_file):
     unreadable = tmp_path / 'unreadable.conf'
     if kind == 'fifo':
         os.mkfifo(str(unreadable))
-    good = _write(tmp_path / 'good.conf', 'vm.swappiness = 10\n')
+    good = write_file(tmp_path / 'good.conf', 'vm.swappiness = 10\n')
     assignments, problems = read_assignments([str(unreadable), str(good)], 'procps')
     assert assignments == [_procps('vm.swappiness', '10', str(good), 1)]
     assert problems == [Problem(str(unreadable), 0, '', reason)]
@@ -228,8 +217,8 @@ def test_read_assignments_directory_reads_as_empty(tmp_path):
 
 
 @pytest.mark.skipif(hasattr(os, 'geteuid') and os.geteuid() == 0, reason='root reads files whatever their mode')
-def test_read_assignments_permission_denied(tmp_path):
-    path = _write(tmp_path / 'secret.conf', 'vm.swappiness = 10\n')
+def test_read_assignments_permission_denied(tmp_path, write_file):
+    path = write_file(tmp_path / 'secret.conf', 'vm.swappiness = 10\n')
     path.chmod(0)
     try:
         assert read_assignments([str(path)], 'procps') == (
@@ -255,14 +244,6 @@ def test_read_assignments_nothing():
     assert read_assignments([], 'procps') == ([], [])
 
 
-def _no_block(seconds=5):
-    """Fail the test rather than hang when a read blocks."""
-    def alarm(signum, frame):
-        raise AssertionError('read_conf blocked')
-    signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(seconds)
-
-
 READ_CONF_CASES = [
     ('file', ('kernel.domainname = caf\xe9\r\n\x00x\n', None)),
     ('utf8', ('kernel.domainname = caf\xc3\xa9\n', None)),
@@ -279,7 +260,7 @@ READ_CONF_CASES = [
 
 
 @pytest.mark.parametrize('kind, expected', READ_CONF_CASES, ids=[case[0] for case in READ_CONF_CASES])
-def test_read_conf(tmp_path, kind, expected):
+def test_read_conf(tmp_path, kind, expected, no_block):
     path = tmp_path / 'x.conf'
     writer = None
     if kind == 'file':
@@ -305,7 +286,7 @@ def test_read_conf(tmp_path, kind, expected):
         os.symlink(str(tmp_path / 'nowhere'), str(path))
     elif kind == 'big':
         path.write_bytes(b'vm.swappiness = 1\n' * 100000)
-    _no_block()
+    no_block()
     try:
         assert read_conf(str(path)) == expected
     finally:
@@ -314,15 +295,14 @@ def test_read_conf(tmp_path, kind, expected):
             os.close(writer)
 
 
-def test_read_texts(tmp_path):
-    good = _write(tmp_path / 'a.conf', b'vm.swappiness = \xe9\n')
+def test_read_texts(tmp_path, write_file):
+    good = write_file(tmp_path / 'a.conf', b'vm.swappiness = \xe9\n')
     missing = str(tmp_path / 'b.conf')
     assert read_texts([str(good), missing]) == {
         str(good): ('vm.swappiness = \xe9\n', None),
         missing: ('', 'cannot read: No such file or directory'),
     }
     assert read_texts([]) == {}
-
 
 
 def test_under():
@@ -361,9 +341,9 @@ def test_every_byte_round_trips():
     decode(data).encode('utf-8')
 
 
-def test_read_conf_and_read_bytes_agree(tmp_path):
+def test_read_conf_and_read_bytes_agree(tmp_path, write_file):
     data = b'# caf\xe9 \xe4\xb8\xad\nnet.core.somaxconn = 8192\r\n'
-    path = _write(tmp_path / 'a.conf', data)
+    path = write_file(tmp_path / 'a.conf', data)
     assert read_conf(str(path)) == (decode(data), None)
     assert read_bytes(str(path)) == data
 
@@ -420,8 +400,8 @@ def test_sysctl_d_listing_unlistable_directory(sysctl_d, monkeypatch):
     assert problems == [Problem(sysctl_d[0], 0, '', 'cannot read: Permission denied')]
 
 
-def test_problem_report_warns_once_per_place(tmp_path):
-    conf = _write(tmp_path / 'sysctl.conf', 'garbage\n')
+def test_problem_report_warns_once_per_place(tmp_path, write_file):
+    conf = write_file(tmp_path / 'sysctl.conf', 'garbage\n')
     link = tmp_path / '99-sysctl.conf'
     os.symlink(str(conf), str(link))
     problems = [Problem(str(link), 1, 'garbage', 'not an assignment (no "=")'),

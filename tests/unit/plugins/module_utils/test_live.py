@@ -79,24 +79,15 @@ def proc_sys(tmp_path):
     return str(root)
 
 
-def _write(path, content):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content)
-    return path
-
-
 @pytest.fixture
-def value_tree(tmp_path):
+def value_tree(tmp_path, write_file):
     root = tmp_path / 'proc' / 'sys'
-    _write(root / 'net' / 'core' / 'somaxconn', '4096\n')
-    _write(root / 'net' / 'ipv4' / 'ip_local_port_range', '32768\t60999\n')
-    _write(root / 'net' / 'ipv4' / 'conf' / 'eth0.100' / 'rp_filter', '2\n')
-    _write(root / 'kernel' / 'pid_max', '4194304')
-    _write(root / 'kernel' / 'domainname', '\n')
-    _write(root / 'kernel' / 'hostname', b'caf\xe9\n')
+    write_file(root / 'net' / 'core' / 'somaxconn', '4096\n')
+    write_file(root / 'net' / 'ipv4' / 'ip_local_port_range', '32768\t60999\n')
+    write_file(root / 'net' / 'ipv4' / 'conf' / 'eth0.100' / 'rp_filter', '2\n')
+    write_file(root / 'kernel' / 'pid_max', '4194304')
+    write_file(root / 'kernel' / 'domainname', '\n')
+    write_file(root / 'kernel' / 'hostname', b'caf\xe9\n')
     return str(root)
 
 
@@ -168,8 +159,8 @@ def test_read_live_invalid_key(value_tree, key, message):
     assert str(exc.value) == message
 
 
-def test_read_text_lenient(tmp_path):
-    path = _write(tmp_path / 'latin1.conf', b'kernel.domainname = caf\xe9\n')
+def test_read_text_lenient(tmp_path, write_file):
+    path = write_file(tmp_path / 'latin1.conf', b'kernel.domainname = caf\xe9\n')
     assert read_text(str(path)) == 'kernel.domainname = caf\ufffd\n'
 
 

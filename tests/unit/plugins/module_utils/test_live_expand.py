@@ -12,29 +12,19 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import par
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import expand, writable
 
 
-def _write(path, content):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content)
-    return path
-
-
-
 @pytest.fixture
-def writable_tree(tmp_path):
+def writable_tree(tmp_path, write_file):
     root = tmp_path / 'proc' / 'sys'
     for name in ('all', 'default', 'eth0', 'eth0.100', 'lo', 'docker0'):
-        _write(root / 'net' / 'ipv4' / 'conf' / name / 'rp_filter', '0\n')
-        _write(root / 'net' / 'ipv4' / 'conf' / name / 'arp_filter', '0\n')
-    _write(root / 'net' / 'ipv4' / 'conf' / '.hidden' / 'rp_filter', '0\n')
-    _write(root / 'net' / 'core' / 'somaxconn', '4096\n')
-    _write(root / 'net' / 'core' / 'rmem_max', '212992\n')
-    read_only = _write(root / 'net' / 'core' / 'read_only', '1\n')
+        write_file(root / 'net' / 'ipv4' / 'conf' / name / 'rp_filter', '0\n')
+        write_file(root / 'net' / 'ipv4' / 'conf' / name / 'arp_filter', '0\n')
+    write_file(root / 'net' / 'ipv4' / 'conf' / '.hidden' / 'rp_filter', '0\n')
+    write_file(root / 'net' / 'core' / 'somaxconn', '4096\n')
+    write_file(root / 'net' / 'core' / 'rmem_max', '212992\n')
+    read_only = write_file(root / 'net' / 'core' / 'read_only', '1\n')
     read_only.chmod(0o444)
     (root / 'net' / 'core' / 'subdir').mkdir()
-    _write(root / 'vm' / 'swappiness', '60\n')
+    write_file(root / 'vm' / 'swappiness', '60\n')
     return str(root)
 
 
