@@ -353,13 +353,14 @@ def check_path_rule(root, facts):
 
 
 def check_guards(root, facts):
-    """One typo guard: the role's names are its argument spec's; the audit playbook's guard is the same task."""
+    """One typo guard: the role's names are its argument spec's, the tune playbook adds its own, and the audit
+    playbook's guard is the same expression, each consumed by the first task that reads the variables."""
     errors = []
     options = sorted(role_spec(root)['options'])
-    known = load(root, os.path.join(ROLE, 'vars', 'main.yml')).get('__sysctl_tuning_known')
-    if known != options:
+    role_vars = load(root, os.path.join(ROLE, 'vars', 'main.yml'))
+    if role_vars.get('__sysctl_tuning_known') != options:
         errors.append('roles/sysctl_tuning/vars/main.yml __sysctl_tuning_known %r differs from the argument spec\'s '
-                      'options %r' % (known, options))
+                      'options %r' % (role_vars.get('__sysctl_tuning_known'), options))
     play = load(root, os.path.join('playbooks', 'vars', 'tune_variables.yml'))[TUNE_PLAY_VARIABLES]
     for name in sorted(play):
         if name in options:
@@ -370,33 +371,32 @@ def check_guards(root, facts):
     tune_play = load(root, os.path.join('playbooks', 'tune.yml'))[0]
     if tune_play.get('vars', {}).get('__sysctl_tuning_play_variables') != '{{ %s | list }}' % TUNE_PLAY_VARIABLES:
         errors.append('playbooks/tune.yml does not hand its own variables to the role\'s guard')
-    role_guard = tasks(root, os.path.join(ROLE, 'tasks', 'main.yml'))[0]
-    audit_tasks = load(root, os.path.join('playbooks', 'audit.yml'))[0]['tasks']
-    audit_guard = [t for t in audit_tasks if 'ansible.builtin.assert' in t and 'unknown' in t['name']]
-    if 'ansible.builtin.assert' not in role_guard or not role_guard.get('name', '').startswith('Refuse unknown'):
-        errors.append('the first task of the role is not its typo guard')
-    elif len(audit_guard) != 1:
-        errors.append('playbooks/audit.yml has %d typo guards' % len(audit_guard))
-    else:
-        def normal(value, prefix, subject):
-            """The task with its prefix and subject (role, playbook) taken out, whitespace collapsed."""
-            if isinstance(value, dict):
-                return dict((normal(k, prefix, subject), normal(v, prefix, subject)) for k, v in value.items()
-                            if not str(k).endswith('_allowed'))
-            text = ' '.join(str(value).split()).replace(prefix, 'PREFIX')
-            return text.replace('unknown %s variable(s)' % subject, 'unknown variable(s)').replace(
-                'the %s knows' % subject, 'the SUBJECT knows')
-        role_form = normal(role_guard, 'sysctl_tuning_', 'role')
-        audit_form = normal(audit_guard[0], 'sysctl_audit_', 'playbook')
-        if role_form != audit_form:
-            errors.append('the typo guards of the role and of playbooks/audit.yml differ:\n%s\n%s'
-                          % (yaml.safe_dump(role_form), yaml.safe_dump(audit_form)))
-        allowed = audit_guard[0]['vars'].get('__sysctl_audit_allowed')
-        if allowed != '{{ __sysctl_audit_known }}':
-            errors.append('the audit playbook\'s guard allows %r, not the names of its argument spec' % allowed)
-    audit_vars = load(root, os.path.join('playbooks', 'audit.yml'))[0]['vars']
+    audit = load(root, os.path.join('playbooks', 'audit.yml'))[0]
+    audit_vars = audit.get('vars') or {}
     if audit_vars.get('__sysctl_audit_known') != '{{ %s | list | sort }}' % AUDIT_SPEC:
         errors.append('playbooks/audit.yml: __sysctl_audit_known is not the names of %s' % AUDIT_SPEC)
+    if audit_vars.get('__sysctl_audit_allowed') != '{{ __sysctl_audit_known }}':
+        errors.append('playbooks/audit.yml: the guard allows %r, not the names of its argument spec'
+                      % audit_vars.get('__sysctl_audit_allowed'))
+
+    def normal(text, prefix, subject):
+        """The expression with its prefix and subject (role, playbook) taken out, whitespace collapsed."""
+        text = ' '.join(str(text).split()).replace(prefix, 'PREFIX')
+        return text.replace('unknown %s variable(s)' % subject, 'unknown variable(s)').replace(
+            'the %s knows' % subject, 'the SUBJECT knows')
+    for name in ('unknown', 'checked'):
+        role_form = normal(role_vars.get('__sysctl_tuning_' + name), 'sysctl_tuning_', 'role')
+        audit_form = normal(audit_vars.get('__sysctl_audit_' + name), 'sysctl_audit_', 'playbook')
+        if role_form != audit_form or 'None' in (role_form, audit_form):
+            errors.append('the typo guards of the role and of playbooks/audit.yml differ in __*_%s:\n%s\n%s'
+                          % (name, role_form, audit_form))
+    tune = task_using(tasks(root, os.path.join(ROLE, 'tasks', 'main.yml')), 'kerneltune.sysctl.tune')
+    if '__sysctl_tuning_checked' not in str(list(tune['kerneltune.sysctl.tune'].values())):
+        errors.append('the role\'s tune task does not read __sysctl_tuning_checked (the guard)')
+    first = audit['tasks'][0]
+    if '__sysctl_audit_checked' not in str(first) or 'ansible.builtin.validate_argument_spec' not in first:
+        errors.append('the first task of playbooks/audit.yml is not the argument spec check reading '
+                      '__sysctl_audit_checked (the guard)')
     return errors
 
 
@@ -627,8 +627,11 @@ MUTATIONS = [
      check_role, 'role option sysctl_tuning_become is not passed to the tune module'),
     ('guard-names', _sub(os.path.join(ROLE, 'vars', 'main.yml'), '  - sysctl_tuning_shadowed\n', ''), check_guards,
      '__sysctl_tuning_known'),
-    ('guard-forms', _sub(os.path.join('playbooks', 'audit.yml'), "| unique | sort }}", "| unique }}"), check_guards,
-     'the typo guards of the role and of playbooks/audit.yml differ'),
+    ('guard-forms', _sub(os.path.join('playbooks', 'audit.yml'), "difference(__sysctl_audit_allowed) | sort }}",
+                         "difference(__sysctl_audit_allowed) }}"), check_guards,
+     'the typo guards of the role and of playbooks/audit.yml differ in __*_unknown'),
+    ('guard-not-read', _sub(os.path.join(ROLE, 'tasks', 'main.yml'), 'verify: "{{ __sysctl_tuning_checked }}"', 'verify: true'),
+     check_guards, 'does not read __sysctl_tuning_checked'),
     ('tune-play-variables', _sub(os.path.join('playbooks', 'tune.yml'), '    __sysctl_tuning_play_variables:',
                                  '    __sysctl_tuning_other:'), check_guards, 'does not hand its own variables'),
     ('audit-default-literal', _sub(os.path.join('playbooks', 'audit.yml'),
