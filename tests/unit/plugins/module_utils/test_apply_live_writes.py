@@ -96,7 +96,7 @@ def test_apply_live_restores_in_reverse_order(refused, restores):
     assert exc.value.changed is False
     order = sorted(CHANGES)
     attempted = [(key, CHANGES[key]) for key in order[:order.index(refused) + 1]]
-    assert writer.calls == attempted + [(key, value) for key, value in restores]
+    assert writer.calls == attempted + list(restores)
 
 
 def test_apply_live_failed_restore_is_named_and_the_others_restored():
@@ -167,7 +167,7 @@ def test_apply_live_does_not_write_back_a_key_that_had_no_value():
     writer = FakeWriter(refuse=['net.netfilter.nf_conntrack_max'])
     with pytest.raises(ApplyError):
         apply_live({SOMAXCONN: '8192', 'net.netfilter.nf_conntrack_max': '262144'},
-                  {SOMAXCONN: '4096', 'net.netfilter.nf_conntrack_max': None}, writer)
+                   {SOMAXCONN: '4096', 'net.netfilter.nf_conntrack_max': None}, writer)
     assert writer.calls == [(SOMAXCONN, '8192'), ('net.netfilter.nf_conntrack_max', '262144'),
                             (SOMAXCONN, '4096')]
 

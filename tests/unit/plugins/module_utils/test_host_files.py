@@ -325,8 +325,8 @@ DECODE_CASES = [
 ]
 
 
-@pytest.mark.parametrize('data, text', DECODE_CASES, ids=['empty', 'ascii', 'utf-8', 'latin-1', 'control',
-                                                           'line-separator'])
+@pytest.mark.parametrize('data, text', DECODE_CASES,
+                         ids=['empty', 'ascii', 'utf-8', 'latin-1', 'control', 'line-separator'])
 def test_decode_is_one_character_per_byte(data, text):
     assert DECODING == 'latin-1'
     assert decode(data) == text

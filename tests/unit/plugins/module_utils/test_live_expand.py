@@ -128,4 +128,3 @@ def test_write_sequence_of_a_glob_with_a_leading_slash(writable_tree, applier, e
     assert problems == []
     assert write_sequence(assignments, applier, lambda pattern: expand(pattern, writable_tree),
                           lambda key: writable(key, writable_tree)) == expected
-
