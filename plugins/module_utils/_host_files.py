@@ -156,13 +156,18 @@ def read_assignments(files, applier, texts=None):
     return assignments, problems
 
 
-def _exists(path):
-    """False only when ``path`` (followed) is not there: gone, or a dangling symlink, which no applier reads."""
+def _denied(path):
+    """True when reading ``path`` (a file, or a directory to list) is refused for lack of permission: root, as
+    the appliers run, would read it. Any other failure (gone, a dangling symlink, a symlink loop) the appliers
+    meet too, and skip the file."""
     try:
-        os.stat(path)
+        if os.path.isdir(path):
+            os.listdir(path)
+        else:
+            os.close(os.open(path, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0)))
     except (IOError, OSError) as exc:
-        return exc.errno not in (errno.ENOENT, errno.ENOTDIR)
-    return True
+        return exc.errno in (errno.EACCES, errno.EPERM)
+    return False
 
 
 def not_read(problems):
@@ -170,11 +175,11 @@ def not_read(problems):
 
     A file or directory that exists but could not be read (a root-only
     file, audited without become) may set any key: the appliers, run as
-    root, read it. A file gone since it was listed, or a dangling symlink,
-    is not counted.
+    root, read it. A file gone since it was listed, a dangling symlink or
+    a symlink loop is not counted: the appliers skip it as well.
     """
     unread = [problem for problem in problems
-              if problem.line == 0 and problem.reason.startswith('cannot read') and _exists(problem.source)]
+              if problem.line == 0 and problem.reason.startswith('cannot read') and _denied(problem.source)]
     if not unread:
         return None
     return '%s: run the audit as root (become)' % ', '.join(

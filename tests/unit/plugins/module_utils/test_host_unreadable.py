@@ -113,6 +113,17 @@ def test_dangling_symlink_and_vanished_file_are_not_counted(tree, tmp_path):
     assert result['status'] == 'boot_drift'
 
 
+def test_symlink_loop_is_not_counted(tree):
+    """The appliers fail to open a symlink loop as well and skip it (found by the differential tests)."""
+    etc, secret = tree
+    os.symlink('98-loop.conf', str(etc / '98-loop.conf'))
+    problems, prediction, result = _audit(etc)
+    assert [problem.source for problem in problems] == [str(etc / '98-loop.conf')]
+    assert not_read(problems) is None
+    assert prediction['boot_undecided'] is None
+    assert result['status'] == 'boot_drift'
+
+
 def test_parse_problems_are_not_counted(tree):
     assert not_read([Problem('/etc/sysctl.d/x.conf', 3, 'garbage', 'not an assignment (no "=")')]) is None
 
