@@ -135,7 +135,7 @@ if wanted molecule; then
     step "molecule scenarios" molecule test --all
 fi
 
-step "machine left as found (real home, /etc, /usr/local, /opt)" machine_untouched
+step "machine left as found (real home, /etc, /usr/local, /opt, /var, kernel settings)" machine_untouched
 
 if [ "${#failed[@]}" -gt 0 ]; then
     printf '\n==== FAILED: %s\n' "${failed[*]}"
