@@ -5,9 +5,15 @@ host-wide /proc/sys trees read-only inside (tests/containers/kt-init); this
 guard fails the session if a value changed all the same.
 """
 
+import os
+import sys
+
 import pytest
 
-from machine_state import host_values
+# ansible-test units loads this file without putting its directory on sys.path.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from machine_state import host_values  # noqa: E402
 
 
 @pytest.fixture(scope='session', autouse=True)
