@@ -8,6 +8,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 # ~/.ansible_async, ansible-test's cache, pylint, Chromium, antsibull's log) write under .build/home instead.
 # pyenv and pip keep reading the real home's settings.
 kt_real_home=$HOME
+case "$kt_real_home/" in
+    "$(cd "$here/.." && pwd)"/*) kt_real_home=$(getent passwd "$(id -u)" | cut -d: -f6) ;;  # run from a test shell
+esac
 export PYENV_ROOT=${PYENV_ROOT:-$kt_real_home/.pyenv}
 if [ -z "${PIP_CONFIG_FILE:-}" ] && [ -f "$kt_real_home/.config/pip/pip.conf" ]; then
     export PIP_CONFIG_FILE=$kt_real_home/.config/pip/pip.conf
