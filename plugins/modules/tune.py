@@ -107,7 +107,8 @@ options:
   verify:
     description:
       - After the change, audit the host again and fail unless every key holds live and at the next boot (only at
-        the next boot, as M(kerneltune.sysctl.audit) predicts it, for the keys of RV(skipped_live)).
+        the next boot, as M(kerneltune.sysctl.audit) predicts it, for the keys of RV(skipped_live), and for every
+        key with O(apply_live=false)).
     type: bool
     default: true
 extends_documentation_fragment:
