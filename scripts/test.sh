@@ -56,9 +56,12 @@ kt_snapshot() {
     for path in "${kt_guard_prune[@]}"; do
         prune+=(-path "$path" -o)
     done
-    # Directories by name, type and mode only (their mtimes move with every file made and removed inside).
+    # Directories by name, type and mode only (their mtimes move with every file made and removed inside), and
+    # lock files without their mtime: readers touch them (ansible-test runs "podman info" with an environment of
+    # its own, so on the machine's Podman storage, whose locks it takes and changes nothing else).
     find "${kt_guard_roots[@]}" -xdev \( "${prune[@]}" -false \) -prune \
         -o -type d -printf '%p\t%y\t%m\t%u\n' \
+        -o -name '*.lock' -printf '%p\t%y\t%m\t%u\t%s\n' \
         -o -printf '%p\t%y\t%m\t%u\t%s\t%T@\t%l\n' 2>>"$kt_guard/find-errors" | LC_ALL=C sort || true
     python "$KT_ROOT/tests/machine_state.py"
 }
