@@ -17,6 +17,7 @@ fleet=(kt-demo-web1 kt-demo-web2 kt-demo-web3 kt-demo-hand)
 cleanup() {
     if [ "${KT_KEEP:-0}" != 1 ]; then
         podman rm -f -t 0 "${fleet[@]}" >/dev/null 2>&1 || true
+        kt_storage_release
     fi
 }
 trap cleanup EXIT

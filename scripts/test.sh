@@ -50,7 +50,7 @@ if [ "$kt_real_home" != / ]; then
     kt_guard_roots+=("$kt_real_home")
 fi
 kt_guard=$(mktemp -d)
-trap 'rm -rf "$kt_guard"' EXIT
+trap 'rm -rf "$kt_guard"; kt_storage_release' EXIT
 kt_snapshot() {
     local prune=() path
     for path in "${kt_guard_prune[@]}"; do

@@ -25,6 +25,15 @@ printf '[storage]\ndriver = "overlay"\ngraphroot = "%s/containers/storage"\nrunr
     "$kt_build" "$kt_run" | kt_write "$kt_build/containers/storage.conf"
 export CONTAINERS_CONF=$kt_build/containers/containers.conf
 export CONTAINERS_STORAGE_CONF=$kt_build/containers/storage.conf
+
+# kt_storage_release: when none of this checkout's containers runs any more, unmount the storage's overlay
+# directory, which Podman leaves mounted (else deleting the checkout fails with "Device or resource busy").
+kt_storage_release() {
+    local home=$kt_build/containers/storage/overlay
+    if mountpoint -q "$home" && [ -z "$(podman ps -q 2>/dev/null)" ]; then
+        umount "$home" 2>/dev/null || true
+    fi
+}
 export LC_ALL=C.UTF-8  # ansible-core refuses a non-UTF-8 locale
 kt_inputs_hash=$(cat "$here_env/build-image.sh" "$here_env/kt-init" "$here_env/alibaba-sysctl.conf" | sha256sum | cut -c1-12)
 export KT_IMAGE=${KT_IMAGE:-localhost/kerneltune-bookworm:$kt_inputs_hash}
