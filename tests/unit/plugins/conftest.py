@@ -114,3 +114,14 @@ def no_block():
         signal.alarm(seconds)
     yield arm
     signal.alarm(0)
+
+
+@pytest.fixture
+def proc_sys(tmp_path, request):
+    """A /proc/sys under tmp_path holding the test module's TREE ({relative path: value}); returns its path."""
+    root = tmp_path / 'proc' / 'sys'
+    for relative, value in request.module.TREE.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(value + '\n')
+    return str(root)

@@ -36,16 +36,6 @@ TREE = {
 KEYS = [SYSRQ, SOMAXCONN, FIN, TW, SWAPPINESS]
 
 
-@pytest.fixture
-def proc_sys(tmp_path):
-    root = tmp_path / 'proc' / 'sys'
-    for relative, value in TREE.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(value + '\n')
-    return str(root)
-
-
 class FakeStatvfs(object):
     """os.statvfs with ST_RDONLY on every path under one of ``read_only`` (directories under the root)."""
 

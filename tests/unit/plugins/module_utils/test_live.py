@@ -70,16 +70,6 @@ TREE_KEYS = [
 
 
 @pytest.fixture
-def proc_sys(tmp_path):
-    root = tmp_path / 'proc' / 'sys'
-    for relative, value in TREE.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(value + '\n')
-    return str(root)
-
-
-@pytest.fixture
 def value_tree(tmp_path, write_file):
     root = tmp_path / 'proc' / 'sys'
     write_file(root / 'net' / 'core' / 'somaxconn', '4096\n')
