@@ -3,17 +3,25 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Action plugin kerneltune.sysctl.audit_report: the fleet report, written on the controller."""
 
+import json
 import os
 import tempfile
 import time
 
+from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import baseline_profile_names, profile_names
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import (
-    build_report, summary_lines, write_csv, write_json,
+    MalformedResult, build_report, host_result, summary_lines, write_csv, write_json,
+)
+from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_changes import (
+    NotAReport, changes_line, compare, dated_name, to_prune,
 )
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_html import render_html
+from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_slices import (
+    SLICE_FILE, SliceError, merge, slice_name,
+)
 
 FORMATS = ('json', 'csv', 'html')
 
@@ -27,7 +35,13 @@ ARGUMENT_SPEC = dict(
     profile=dict(type='str', choices=profile_names()),
     baseline_profile=dict(type='str', choices=baseline_profile_names()),
     formats=dict(type='list', elements='str', choices=list(FORMATS), default=list(FORMATS)),
+    previous=dict(type='path'),
+    history=dict(type='int', default=30),
+    slice=dict(type='bool', default=False),
+    merge=dict(type='bool', default=False),
 )
+HISTORY_DIR = 'history'
+SLICES_DIR = 'slices'
 
 
 def _write_html(report, path):
@@ -36,10 +50,15 @@ def _write_html(report, path):
 
 
 WRITERS = {'json': write_json, 'csv': write_csv, 'html': _write_html}
+FILE_NAMES = dict((name, 'report.%s' % name) for name in FORMATS)
 
 
 def _classify(hosts, hostvars, results_var):
-    """Split hosts into audited results, unreachable and failed (host -> reason)."""
+    """Split hosts into audited results, unreachable and failed (host -> reason).
+
+    A result of the wrong shape (from a broken or hostile host) makes its host
+    failed with the reason; the other hosts are reported.
+    """
     results, unreachable, failed = {}, {}, {}
     for host in hosts:
         result = hostvars.get(host, {}).get(results_var)
@@ -51,39 +70,128 @@ def _classify(hosts, hostvars, results_var):
             reason = result.get('msg') or ('skipped' if result.get('skipped') else 'no results')
             failed[host] = str(reason).strip()
         else:
-            results[host] = dict((name, result.get(name)) for name in ('sysctl', 'summary', 'boot_applier', 'pressure')
-                                 if result.get(name) is not None)
+            try:
+                results[host] = host_result(result)
+            except MalformedResult as exc:
+                failed[host] = 'malformed audit result: %s' % exc
     return results, unreachable, failed
+
+
+def _write(path, writer, report):
+    """Write one file atomically: a temporary file in the same directory, mode 0644, then a rename."""
+    directory = os.path.dirname(path)
+    handle, tmp_path = tempfile.mkstemp(prefix='.report-', dir=directory)
+    os.close(handle)
+    try:
+        writer(report, tmp_path)
+        os.chmod(tmp_path, 0o644)
+        os.replace(tmp_path, path)
+    finally:
+        if os.path.exists(tmp_path):
+            os.unlink(tmp_path)
+
+
+def _read_json(path):
+    with open(path, 'rb') as handle:
+        return json.loads(handle.read().decode('utf-8', 'surrogateescape'))
+
+
+def _slice_documents(directory):
+    names = sorted(name for name in os.listdir(directory) if SLICE_FILE.match(name)) if os.path.isdir(directory) else []
+    if not names:
+        raise AnsibleActionFail('merge: no slice reports (slice-*.json) in %s; run the audit with slice=true first'
+                                % directory)
+    documents = []
+    for name in names:
+        try:
+            documents.append((name, _read_json(os.path.join(directory, name))))
+        except (OSError, ValueError) as exc:
+            raise AnsibleActionFail('merge: cannot read the slice report %s: %s' % (os.path.join(directory, name), exc))
+    return documents
+
+
+def _keep_history(dest, keep):
+    """Keep the current report.json as history/report-<its date>.json (a hard link), newest ``keep`` only."""
+    current = os.path.join(dest, 'report.json')
+    history = os.path.join(dest, HISTORY_DIR)
+    if keep <= 0 or not os.path.isfile(current):
+        return
+    try:
+        generated = _read_json(current).get('generated')
+    except (OSError, ValueError, AttributeError):
+        generated = None
+    os.makedirs(history, exist_ok=True)
+    kept = os.path.join(history, dated_name(generated if isinstance(generated, str) else None))
+    if os.path.exists(kept):
+        os.unlink(kept)
+    os.link(current, kept)
+    for name in to_prune(os.listdir(history), keep):
+        os.unlink(os.path.join(history, name))
 
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
 
+    def _previous(self, path, default, report):
+        """The changes since the previous report, or None (with a warning when a named file is unusable)."""
+        if not os.path.exists(path):
+            if not default:
+                self._display.warning('previous report %s does not exist; no changes are reported' % path)
+            return None
+        try:
+            return compare(_read_json(path), report, os.path.basename(path))
+        except (OSError, ValueError, NotAReport) as exc:
+            self._display.warning('previous report %s is not usable (%s); no changes are reported' % (path, exc))
+            return None
+
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         task_vars = task_vars or {}
         dummy, args = self.validate_argument_spec(ARGUMENT_SPEC)  # raises AnsibleActionFail naming the option
+        if args['slice'] and args['merge']:
+            raise AnsibleActionFail('slice and merge are mutually exclusive: slices are written by the audit runs, '
+                                    'merged by one run afterwards')
         dest = os.path.abspath(args['dest'])
-        hosts = args['hosts'] or task_vars.get('ansible_play_hosts_all') or []
-        formats = args['formats'] or list(FORMATS)
-        results, unreachable, failed = _classify(hosts, task_vars.get('hostvars', {}), args['results_var'])
-        report = build_report(results, unreachable, failed, args['profile'], args['baseline_profile'],
-                              time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
-        os.makedirs(dest, exist_ok=True)
-        files = {}
-        for name in formats:
-            path = os.path.join(dest, 'report.%s' % name)
-            handle, tmp_path = tempfile.mkstemp(prefix='.report-', dir=dest)
-            os.close(handle)
+        generated = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+        slices_dir = os.path.join(dest, SLICES_DIR)
+        merged = []
+        if args['merge']:
             try:
-                WRITERS[name](report, tmp_path)
-                os.chmod(tmp_path, 0o644)
-                os.replace(tmp_path, path)
-            finally:
-                if os.path.exists(tmp_path):
-                    os.unlink(tmp_path)
-            files[name] = path
-        result.update(changed=False, files=files, summary=report['summary'], summary_lines=summary_lines(report),
+                parts = merge(_slice_documents(slices_dir))
+            except SliceError as exc:
+                raise AnsibleActionFail('merge: %s' % exc)
+            results, unreachable, failed = parts['results'], parts['unreachable'], parts['failed']
+            profile = args['profile'] or parts['profile']
+            baseline = args['baseline_profile'] or parts['baseline_profile']
+            merged = parts['slices']
+        else:
+            hosts = args['hosts'] or task_vars.get('ansible_play_hosts_all') or []
+            results, unreachable, failed = _classify(hosts, task_vars.get('hostvars', {}), args['results_var'])
+            profile, baseline = args['profile'], args['baseline_profile']
+        report = build_report(results, unreachable, failed, profile, baseline, generated)
+        files = {}
+        if args['slice']:
+            os.makedirs(slices_dir, exist_ok=True)
+            files['slice'] = os.path.join(slices_dir, slice_name(list(results) + list(unreachable) + list(failed)))
+            _write(files['slice'], write_json, report)
+            report['changes'] = None
+        else:
+            os.makedirs(dest, exist_ok=True)
+            default = os.path.join(dest, 'report.json')
+            report['changes'] = self._previous(args['previous'] or default, not args['previous'], report)
+            if 'json' in args['formats']:
+                _keep_history(dest, args['history'])
+            for name in args['formats']:
+                files[name] = os.path.join(dest, FILE_NAMES[name])
+                _write(files[name], WRITERS[name], report)
+            for name in merged:
+                os.unlink(os.path.join(slices_dir, name))
+        changes = report['changes']
+        lines = summary_lines(report)
+        if not args['slice']:
+            lines.append(changes_line(changes))
+        result.update(changed=False, files=files, summary=report['summary'], summary_lines=lines,
                       host_status=report['host_status'], unreachable_hosts=report['unreachable'],
-                      failed_hosts=report['failed'])
+                      failed_hosts=report['failed'], merged_slices=merged,
+                      changes=dict((k, changes[k]) for k in ('since', 'previous', 'counts')) if changes else None)
         return result

@@ -52,6 +52,38 @@ options:
     elements: str
     choices: [json, csv, html]
     default: [json, csv, html]
+  previous:
+    description:
+      - The earlier C(report.json) to compare with. RV(changes) and C(report.json)'s C(changes) list, per host
+        and key, what became not ok (V(new_drift)), what became ok (V(resolved)), what went from one status that
+        is not ok to another (V(status_changed)) and what kept its status with another live value
+        (V(value_changed)); and the hosts added, gone, newly unreachable, newly failed and reachable again.
+      - Defaults to the C(report.json) already in O(dest), the report of the previous run. A file that is missing
+        or not a report gives a warning and no comparison, never a failure.
+    type: path
+  history:
+    description:
+      - How many earlier reports to keep. Before C(report.json) is replaced, it is kept as
+        C(history/report-<its generation time>.json) in O(dest) (a hard link); older dated reports beyond this
+        number are deleted. V(0) keeps none.
+    type: int
+    default: 30
+  slice:
+    description:
+      - Write this play's partial report only, as C(slices/slice-<digest of its host names>.json) in O(dest), for
+        sliced runs (AWX job slicing, one run per C(--limit)). Slices of other host sets never overwrite it, and
+        the same slice run again replaces its own file. Merge them afterwards with O(merge).
+    type: bool
+    default: false
+  merge:
+    description:
+      - Instead of reading this play's hosts, merge every slice report in C(slices/) of O(dest) (a host in several
+        slices takes its newest result) and write the full report from it, as one run over all those hosts would.
+        The merged slice files are deleted after the report is written.
+      - Fails, naming the file, when a slice is not a report or the slices were audited against different profiles.
+      - Mutually exclusive with O(slice).
+    type: bool
+    default: false
 attributes:
   action:
     support: full
@@ -91,7 +123,7 @@ EXAMPLES = r'''
 
 RETURN = r'''
 files:
-  description: Paths of the files written, by format.
+  description: Paths of the files written, by format (V(slice) for the partial report of O(slice)).
   returned: always
   type: dict
   sample: {json: /srv/audit/report.json, csv: /srv/audit/report.csv, html: /srv/audit/report.html}
@@ -114,7 +146,22 @@ unreachable_hosts:
   returned: always
   type: dict
 failed_hosts:
-  description: Hosts whose audit failed, with the reason.
+  description:
+    - Hosts whose audit failed, with the reason. A host whose result has the wrong shape (a list where the keys
+      belong, an entry without a status) is here too, with what is wrong; every other host is still reported.
   returned: always
   type: dict
+changes:
+  description:
+    - When the earlier report was, which file, and how many changes of each kind; the changes themselves are in
+      C(report.json). Null without an earlier report (the first run, or with O(slice)).
+  returned: always
+  type: dict
+  sample: {since: "2026-11-25T03:00:00Z", previous: report.json, counts: {new_drift: 2, resolved: 5, status_changed: 0,
+           value_changed: 1, hosts_added: 0, hosts_gone: 1, newly_unreachable: 1, newly_failed: 0, reachable_again: 0}}
+merged_slices:
+  description: The slice files merged (and deleted) with O(merge).
+  returned: always
+  type: list
+  elements: str
 '''

@@ -8,7 +8,9 @@ well under a second; writers stream row by row to bounded memory.
 """
 
 import csv
+import hashlib
 import json
+import re
 from collections import Counter
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import STATUSES
@@ -22,11 +24,59 @@ STATUS_RANK = dict((status, rank) for rank, status in enumerate(STATUS_ORDER))
 # "pressure": the verdict of the counters this key governs (tcp_max_tw_buckets, tcp_max_syn_backlog, somaxconn);
 # "error": why the key cannot be read (status unreadable); "reload": what the next sysctl --system leaves;
 # "reason": why the key will not hold (boot_drift, undecided).
+# "change": what changed since the previous report (a key change of _report_changes.KEY_CHANGES, or
+# host_added, newly_unreachable, newly_failed, reachable_again on every row of that host).
 CSV_FIELDS = ('host', 'key', 'live', 'boot', 'boot_source', 'expected', 'baseline', 'at_baseline', 'status',
-              'pressure', 'error', 'reload', 'reload_source', 'reason')
+              'pressure', 'error', 'reload', 'reload_source', 'reason', 'change')
 _ENTRY_FIELDS = CSV_FIELDS[2:9]
-_LATER_FIELDS = CSV_FIELDS[10:]
+_LATER_FIELDS = CSV_FIELDS[10:14]
 PRESSURE_RANK = {'overflowed': 0, 'near_limit': 1}  # anything else (ok, no data) ranks after
+# What the report keeps of a host's audit result.
+RESULT_FIELDS = ('sysctl', 'summary', 'boot_applier', 'pressure')
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV injection"), also after
+# leading blanks; full-width forms included. A plain number (-1, -0.5) is left as it is.
+_FORMULA_START = re.compile('[=+\\-@\uff1d\uff0b\uff0d\uff20\t\r\n]')
+_NUMBER = re.compile(r'-?[0-9]+(\.[0-9]+)?\Z')
+
+
+class MalformedResult(ValueError):
+    """A host's result the report cannot use; the message says what is wrong, naming the key."""
+
+
+def _name(value, limit=80):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+def host_result(raw):
+    """Return what the report keeps of one host's audit result, or raise MalformedResult.
+
+    The result comes from a managed host and is checked as untrusted: ``sysctl``
+    must map key names (strings) to entries that are mappings with a string
+    ``status``; ``summary`` and ``pressure`` (and ``pressure.verdict``) must be
+    mappings when present, the verdicts strings. Any other shape names the part
+    that is wrong. A status the report does not know is kept (it ranks with the worst).
+    """
+    if not isinstance(raw, dict):
+        raise MalformedResult('the audit result is a %s, not a mapping' % type(raw).__name__)
+    entries = raw.get('sysctl')
+    if not isinstance(entries, dict):
+        raise MalformedResult('sysctl is a %s, not a mapping of keys' % type(entries).__name__)
+    for key, entry in entries.items():
+        if not isinstance(key, str):
+            raise MalformedResult('sysctl has a key that is not a string: %s' % _name(key))
+        if not isinstance(entry, dict):
+            raise MalformedResult('sysctl entry %s is a %s, not a mapping' % (_name(key), type(entry).__name__))
+        if not isinstance(entry.get('status'), str):
+            raise MalformedResult('sysctl entry %s has no status string (%s)' % (_name(key), _name(entry.get('status'))))
+    for name in ('summary', 'pressure'):
+        if raw.get(name) is not None and not isinstance(raw[name], dict):
+            raise MalformedResult('%s is a %s, not a mapping' % (name, type(raw[name]).__name__))
+    verdict = (raw.get('pressure') or {}).get('verdict')
+    if verdict is not None and (not isinstance(verdict, dict)
+                                or not all(isinstance(v, str) for v in verdict.values())):
+        raise MalformedResult('pressure.verdict is not a mapping of key to verdict string: %s' % _name(verdict))
+    return dict((name, raw[name]) for name in RESULT_FIELDS if raw.get(name) is not None)
 
 
 def stuck_at_baseline(entry):
@@ -101,49 +151,128 @@ def build_report(results, unreachable, failed, profile, baseline_profile, genera
         keys_by_status=dict((status, status_counts[status]) for status in STATUS_ORDER),
         worst_keys=worst,
     )
+    host_order = [host for host, dummy in ordered]
     return dict(generated=generated, profile=profile, baseline_profile=baseline_profile,
-                hosts=dict(ordered), host_order=[host for host, dummy in ordered], host_status=host_status,
+                hosts=dict(ordered), host_order=host_order, host_status=host_status,
+                signatures=signatures(ordered, host_status, pressure_of, hosts_at_baseline),
                 unreachable=dict(sorted(unreachable.items())), failed=dict(sorted(failed.items())), summary=summary)
+
+
+def signature_id(result):
+    """The signature of a host: a digest of its keys with their statuses and live values."""
+    entries = result.get('sysctl', {})
+    canonical = json.dumps([[key, entries[key]['status'], entries[key].get('live')] for key in sorted(entries)],
+                           sort_keys=True, default=str, separators=(',', ':'))
+    return hashlib.sha1(canonical.encode('utf-8', 'surrogatepass')).hexdigest()[:16]
+
+
+def signatures(ordered, host_status, pressure_of, hosts_at_baseline):
+    """Hosts with the same keys, statuses and live values, grouped: one item per signature.
+
+    In the order of their first host (the hosts are ordered worst first), each with
+    its hosts in that order, the worst status, the worst pressure verdict of its
+    hosts and how many of them still have a baseline value where they drift.
+    """
+    at_baseline = set(hosts_at_baseline)
+    groups = {}
+    for host, result in ordered:
+        sig = signature_id(result)
+        group = groups.get(sig)
+        if group is None:
+            group = groups[sig] = dict(id=sig, status=host_status[host], hosts=[], pressure=None, at_baseline=0)
+        group['hosts'].append(host)
+        group['at_baseline'] += host in at_baseline
+        if PRESSURE_RANK.get(pressure_of[host], 3) < PRESSURE_RANK.get(group['pressure'], 3):
+            group['pressure'] = pressure_of[host]
+        elif group['pressure'] is None:
+            group['pressure'] = pressure_of[host]
+    for group in groups.values():
+        group['count'] = len(group['hosts'])
+    return list(groups.values())
+
+
+def neutralise(text):
+    """A CSV cell a spreadsheet shows as text: a formula start gets a leading apostrophe (OWASP)."""
+    stripped = text.lstrip(' ')
+    if stripped and _FORMULA_START.match(stripped) and not _NUMBER.match(stripped):
+        return "'" + text
+    return text
 
 
 def _cell(value):
     if value is None:
         return ''
     if isinstance(value, (dict, list)):
-        return json.dumps(value, sort_keys=True)
-    if isinstance(value, bool):
+        text = json.dumps(value, sort_keys=True, default=str)
+    elif isinstance(value, bool):
         return 'true' if value else 'false'
-    return str(value)
+    else:
+        text = str(value)
+    return neutralise(text)
+
+
+def _changes_by_row(changes):
+    """(host, key) -> key change, and host -> 'host_added', for the CSV's change column."""
+    rows = {}
+    if changes:
+        for item in changes['keys']:
+            rows[(item['host'], item['key'])] = item['change']
+        for host in changes['hosts_added']:
+            rows[host] = 'host_added'
+        for kind in ('newly_unreachable', 'newly_failed', 'reachable_again'):
+            for host in changes[kind]:
+                rows[host] = kind
+    return rows
 
 
 def csv_rows(report):
     """Yield one row per host x key (hosts worst first, keys sorted), then one row per host not audited.
 
     A host not audited has an empty key, its reason in ``boot_source`` and the
-    status ``unreachable`` or ``failed``, so a CSV consumer sees it too.
+    status ``unreachable`` or ``failed``, so a CSV consumer sees it too. Every
+    cell that comes from a host is neutralised against formula injection.
     """
+    changes = _changes_by_row(report.get('changes'))
+    cache = {}
+
+    def cell(value):  # most cells repeat (statuses, sources, values): neutralise each string once
+        if type(value) is not str:
+            return _cell(value)
+        text = cache.get(value)
+        if text is None:
+            text = _cell(value)
+            if len(cache) < 65536:
+                cache[value] = text
+        return text
+
     for host in report['host_order']:
         result = report['hosts'][host]
         verdicts = (result.get('pressure') or {}).get('verdict') or {}
+        name = _cell(host)
         for key, entry in sorted(result.get('sysctl', {}).items()):
-            yield ([host, key] + [_cell(entry.get(field)) for field in _ENTRY_FIELDS]
-                   + [verdicts.get(key, '')] + [_cell(entry.get(field)) for field in _LATER_FIELDS])
+            get = entry.get
+            yield ([name, cell(key)] + [cell(get(field)) for field in _ENTRY_FIELDS]
+                   + [cell(verdicts.get(key))] + [cell(get(field)) for field in _LATER_FIELDS]
+                   + [changes.get((host, key)) or changes.get(host, '')])
     for kind in ('unreachable', 'failed'):
         for host, reason in report[kind].items():
-            yield [host, '', '', '', _short(reason), '', '', '', kind] + [''] * (len(CSV_FIELDS) - 9)
+            row = [_cell(host), '', '', '', _cell(_short(reason)), '', '', '', kind] + [''] * (len(CSV_FIELDS) - 9)
+            row[-1] = changes.get(host, '')
+            yield row
 
 
 def write_csv(report, path):
-    with open(path, 'w', newline='', encoding='utf-8') as handle:
+    with open(path, 'w', newline='', encoding='utf-8', errors='surrogateescape') as handle:
         writer = csv.writer(handle)
         writer.writerow(CSV_FIELDS)
-        for row in csv_rows(report):
-            writer.writerow(row)
+        writer.writerows(csv_rows(report))
 
 
 def write_json(report, path):
+    """report.json: compact (one line; jq or python -m json.tool shows it indented), keys sorted."""
     with open(path, 'w', encoding='utf-8') as handle:
-        json.dump(report, handle, indent=1, sort_keys=True)
+        # One string: json.dumps runs the C encoder in one go, json.dump writes many small pieces.
+        handle.write(json.dumps(report, sort_keys=True, separators=(',', ':'), default=str))
         handle.write('\n')
 
 

@@ -76,3 +76,115 @@ def test_refused_before_anything_is_written(tmp_path, args, message):
         run(dict(args, dest=str(dest)))
     assert message in str(exc.value)
     assert not dest.exists()
+
+
+def entry(status, live):
+    return {'live': live, 'boot': live, 'boot_source': None, 'expected': '1', 'baseline': None, 'at_baseline': None,
+            'status': status}
+
+
+def fleet_vars(statuses):
+    """hostvars: host -> status of its one key (or 'unreachable' / 'failed')."""
+    hostvars = {}
+    for host, status in statuses.items():
+        if status == 'unreachable':
+            hostvars[host] = {'kerneltune_audit': {'unreachable': True, 'msg': 'timed out'}}
+        elif status == 'failed':
+            hostvars[host] = {'kerneltune_audit': {'failed': True, 'msg': 'MODULE FAILURE'}}
+        else:
+            hostvars[host] = {'kerneltune_audit': {'sysctl': {'net.core.somaxconn': entry(status, '4096')},
+                                                   'summary': {status: 1}, 'boot_applier': 'procps'}}
+    return hostvars
+
+
+def load(path):
+    with open(str(path)) as handle:
+        return json.load(handle)
+
+
+def test_changes_since_the_previous_run_and_history(tmp_path):
+    with mock.patch('time.gmtime', return_value=(2026, 11, 25, 3, 0, 0, 2, 329, 0)):
+        first = run({'dest': str(tmp_path)}, fleet_vars({'web1': 'ok', 'web2': 'ok'}), ('web1', 'web2'))
+    assert first['changes'] is None and first['summary_lines'][-1] == 'no earlier report to compare with'
+    second = run({'dest': str(tmp_path), 'formats': ['json', 'csv']},
+                 fleet_vars({'web1': 'drift', 'web2': 'unreachable', 'web3': 'ok'}), ('web1', 'web2', 'web3'))
+    assert second['changes']['since'] == '2026-11-25T03:00:00Z'
+    assert second['changes']['counts']['new_drift'] == 1 and second['changes']['counts']['newly_unreachable'] == 1
+    assert second['summary_lines'][-1].startswith('since 2026-11-25T03:00:00Z: 1 key newly not ok on 1 host (web1)')
+    report = load(tmp_path / 'report.json')
+    assert report['changes']['hosts_added'] == ['web3'] and report['changes']['newly_unreachable'] == ['web2']
+    assert [item['key'] for item in report['changes']['keys']] == ['net.core.somaxconn']
+    assert os.listdir(str(tmp_path / 'history')) == ['report-20261125T030000Z.json']
+    assert load(tmp_path / 'history' / 'report-20261125T030000Z.json')['host_status'] == {'web1': 'ok', 'web2': 'ok'}
+
+
+def test_history_keeps_the_newest(tmp_path):
+    for day in range(1, 6):
+        with mock.patch('time.gmtime', return_value=(2026, 11, day, 3, 0, 0, 2, 329, 0)):
+            run({'dest': str(tmp_path), 'formats': ['json'], 'history': 2}, fleet_vars({'web1': 'ok'}), ('web1',))
+    assert sorted(os.listdir(str(tmp_path / 'history'))) == ['report-20261103T030000Z.json',
+                                                            'report-20261104T030000Z.json']
+
+
+@pytest.mark.parametrize('content', ['not json', '[1, 2]', '{"hosts": "x"}'])
+def test_an_unusable_previous_report_is_a_warning(tmp_path, content):
+    (tmp_path / 'old.json').write_text(content)
+    with mock.patch('ansible.plugins.action.display') as display:
+        result = run({'dest': str(tmp_path / 'out'), 'previous': str(tmp_path / 'old.json')})
+    assert result['changes'] is None
+    assert 'is not usable' in str(display.warning.call_args)
+    assert os.path.isfile(str(tmp_path / 'out' / 'report.json'))
+
+
+FLEET = {'web1': 'drift', 'web2': 'ok', 'web3': 'boot_drift', 'db1': 'ok', 'db2': 'unreachable', 'batch': 'failed',
+         'lb1': 'ok'}
+
+
+def test_three_slices_merged_equal_one_run(tmp_path):
+    hostvars = fleet_vars(FLEET)
+    single = tmp_path / 'single'
+    run({'dest': str(single)}, hostvars, list(FLEET))
+    sliced = tmp_path / 'sliced'
+    names = sorted(FLEET)
+    slices = [names[0::3], names[1::3], names[2::3]]
+    for hosts in slices:
+        result = run({'dest': str(sliced), 'slice': True}, hostvars, hosts)
+        assert list(result['files']) == ['slice'] and result['changes'] is None
+    assert len(os.listdir(str(sliced / 'slices'))) == 3 and not (sliced / 'report.json').exists()
+    # A slice run again replaces its own file.
+    run({'dest': str(sliced), 'slice': True}, hostvars, slices[0])
+    assert len(os.listdir(str(sliced / 'slices'))) == 3
+    merged = run({'dest': str(sliced), 'merge': True}, {}, ())
+    assert len(merged['merged_slices']) == 3 and os.listdir(str(sliced / 'slices')) == []
+    one, other = load(single / 'report.json'), load(sliced / 'report.json')
+    one.pop('generated')
+    other.pop('generated')
+    assert one == other
+    for name in ('report.csv', 'report.html'):
+        assert (single / name).read_text() .replace(load(single / 'report.json')['generated'], 'T') == \
+            (sliced / name).read_text().replace(load(sliced / 'report.json')['generated'], 'T')
+
+
+def test_merge_without_slices_fails_naming_the_directory(tmp_path):
+    with pytest.raises(AnsibleActionFail, match='no slice reports'):
+        run({'dest': str(tmp_path), 'merge': True})
+
+
+def test_merge_refuses_slices_of_different_profiles(tmp_path):
+    run({'dest': str(tmp_path), 'slice': True, 'profile': 'high_connection'}, fleet_vars({'a': 'ok'}), ('a',))
+    run({'dest': str(tmp_path), 'slice': True, 'profile': 'alibaba_cloud_default'}, fleet_vars({'b': 'ok'}), ('b',))
+    with pytest.raises(AnsibleActionFail, match='different profiles'):
+        run({'dest': str(tmp_path), 'merge': True})
+    assert len(os.listdir(str(tmp_path / 'slices'))) == 2 and not (tmp_path / 'report.json').exists()
+
+
+def test_merge_a_slice_that_is_no_report_names_it(tmp_path):
+    (tmp_path / 'slices').mkdir()
+    (tmp_path / 'slices' / 'slice-0123456789abcdef.json').write_text('[]')
+    with pytest.raises(AnsibleActionFail, match='slice-0123456789abcdef.json is not a slice report'):
+        run({'dest': str(tmp_path), 'merge': True})
+
+
+def test_slice_and_merge_exclude_each_other(tmp_path):
+    with pytest.raises(AnsibleActionFail, match='mutually exclusive'):
+        run({'dest': str(tmp_path), 'merge': True, 'slice': True})

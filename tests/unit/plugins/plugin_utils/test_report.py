@@ -174,7 +174,7 @@ def test_empty_fleet():
     rep = report({}, unreachable={'a': 'down'})
     assert rep['host_order'] == [] and rep['summary']['worst_keys'] == []
     assert rep['summary']['hosts_total'] == 1
-    assert list(csv_rows(rep)) == [['a', '', '', '', 'down', '', '', '', 'unreachable', '', '', '', '', '']]
+    assert list(csv_rows(rep)) == [['a', '', '', '', 'down', '', '', '', 'unreachable', '', '', '', '', '', '']]
     assert summary_lines(rep)[0] == 'hosts audited: 0 of 1 (unreachable: 1, failed: 0)'
 
 
@@ -200,12 +200,12 @@ def test_csv_rows_order():
     assert [row[:2] for row in rows] == [
         [host, key] for host in ('db1', 'ctr1', 'web1', 'web2')
         for key in (SYN, TW, 'net.ipv4.tcp_syncookies')] + [['lb1', ''], ['lb2', ''], ['batch', '']]
-    tail = ['', '', '', '', '']  # pressure, error, reload, reload_source, reason
+    tail = ['', '', '', '', '', '']  # pressure, error, reload, reload_source, reason, change
     assert rows[-3:] == [['lb1', '', '', '', 'timed out', '', '', '', 'unreachable'] + tail,
                          ['lb2', '', '', '', 'ssh: no route', '', '', '', 'unreachable'] + tail,
                          ['batch', '', '', '', 'MODULE FAILURE', '', '', '', 'failed'] + tail]
-    assert rows[3] == ['ctr1', SYN, '4096', '4096', '/etc/sysctl.conf:1', '1', '', 'false', 'drift', '', '', '', '', '']
-    assert rows[7] == ['web1', TW, '5000', '5000', '/etc/sysctl.conf:1', '1', '', 'true', 'drift', '', '', '', '', '']
+    assert rows[3] == ['ctr1', SYN, '4096', '4096', '/etc/sysctl.conf:1', '1', '', 'false', 'drift', '', '', '', '', '', '']
+    assert rows[7] == ['web1', TW, '5000', '5000', '/etc/sysctl.conf:1', '1', '', 'true', 'drift', '', '', '', '', '', '']
     # A host with pressure data: each governing key's row carries its verdict.
     db1 = dict((row[1], row[CSV_FIELDS.index('pressure')]) for row in rows if row[0] == 'db1')
     assert db1 == dict((key, fleet()['hosts']['db1']['pressure']['verdict'].get(key, '')) for key in db1)
@@ -338,7 +338,7 @@ def test_unreadable_keys_in_the_csv():
     flush = [row for row in rows if row[1] == FLUSH]
     assert [row[0] for row in flush] == ['web1', 'hard2', 'hard1']
     assert flush[0] == ['web1', FLUSH, '', '1', '/etc/sysctl.conf:1', '1', '', '', 'unreadable', '', FLUSH_ERROR,
-                        '', '', '']
+                        '', '', '', '']
     assert all(row[CSV_FIELDS.index('error')] == '' for row in rows if row[1] != FLUSH)
 
 
