@@ -14,7 +14,8 @@ description:
     exactly as its boot-time applier does.
   - Reports per key whether both meet the expectation, and whether the live value is still at a O(baseline),
     for example the defaults of the Alibaba Cloud ECS image.
-  - Read-only. Never reports a change, and behaves the same in check mode.
+  - Read-only on the host's sysctl settings and files, and the same in check mode. It reports a change only when it
+    rewrites its file in O(textfile_dir).
   - "The prediction follows the applier family of O(boot_applier) line by line: which files it reads and in which
     order (the first file of a name in C(/etc/sysctl.d), C(/run/sysctl.d), C(/usr/local/lib/sysctl.d),
     C(/usr/lib/sysctl.d), C(/lib/sysctl.d) masks the others; procps also reads dot-files and applies
@@ -82,15 +83,31 @@ options:
         limits that govern them.
     type: bool
     default: true
+  textfile_dir:
+    description:
+      - "Directory of node_exporter's textfile collector on the host (its C(--collector.textfile.directory)). When
+        set, the module also writes the results there as C(kerneltune_sysctl.prom) in the Prometheus text format:
+        per key C(kerneltune_sysctl_key_status) (1 for its status), C(kerneltune_sysctl_live_value) (keys holding
+        one integer) and C(kerneltune_sysctl_at_baseline), the pressure counters (with O(pressure=true):
+        C(kerneltune_sysctl_tcp_time_wait_overflow_total), C(kerneltune_sysctl_listen_overflows_total), ...), labelled
+        with C(key), without a C(host) label (the scrape's C(instance) names the host)."
+      - The file is replaced atomically (a temporary file C(.kerneltune_sysctl.*.tmp) in the same directory, renamed
+        over it), mode C(0644). It holds no time, so a rerun with equal values leaves it as it is and reports no
+        change; the task reports a change only when the content changed.
+      - Never written in check mode (RV(textfile.state) is V(check_mode) when it would change).
+      - A directory that does not exist fails the task naming it before the host is audited; a file that cannot be
+        written (writing usually needs become) fails it naming the file, the old file left as it was. Either failure
+        returns no results, so the fleet report of the audit playbook lists the host as failed, with the reason.
+    type: path
 extends_documentation_fragment:
   - kerneltune.sysctl.boot_applier
 attributes:
   check_mode:
     support: full
-    description: Read-only; check mode returns the same results.
+    description: Check mode returns the same results and writes nothing in O(textfile_dir).
   diff_mode:
     support: none
-    description: Nothing changes, so there is nothing to diff.
+    description: Nothing of the host's sysctl changes; the file in O(textfile_dir) is not diffed.
   platform:
     support: full
     platforms: posix
@@ -324,6 +341,21 @@ pressure:
       description: Governing key -> V(ok), V(near_limit) or V(overflowed).
       type: dict
       sample: {net.ipv4.tcp_max_tw_buckets: overflowed, net.ipv4.tcp_max_syn_backlog: ok, net.core.somaxconn: ok}
+textfile:
+  description: The file written in O(textfile_dir).
+  returned: when O(textfile_dir) is set
+  type: dict
+  contains:
+    path:
+      description: Its path.
+      type: str
+      sample: /var/lib/prometheus/node-exporter/kerneltune_sysctl.prom
+    state:
+      description:
+        - V(written) when this run replaced it, V(unchanged) when it already held these results (nothing written),
+          V(check_mode) when it would be written but check mode writes nothing.
+      type: str
+      sample: written
 problems:
   description: Lines of configuration files the applier cannot use, and files it cannot read.
   returned: always
@@ -340,6 +372,10 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import S
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import appliers, read_host, read_pressure
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host_files import problem_report
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import baseline_profile_names, profile_names
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._prom import TEXTFILE_NAME, host_text
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._textfile import (
+    check_directory, update as update_textfile,
+)
 
 
 def main():
@@ -353,12 +389,15 @@ def main():
             pressure=dict(type='bool', default=True),
             boot_applier=dict(type='str', default='auto', choices=['auto'] + list(APPLIERS)),
             kernel_check=dict(type='bool', default=True),
+            textfile_dir=dict(type='path'),
         ),
         required_one_of=[('profile', 'expect')],
         supports_check_mode=True,
     )
     params = module.params
     try:
+        if params['textfile_dir']:
+            check_directory(params['textfile_dir'])  # a missing directory fails before the audit
         want = wanted(params['profile'], params['expect'], params['baseline_profile'], params['baseline'])
         view = read_host(want.expectations, *appliers(params['boot_applier']), oracle=params['kernel_check'])
         outcome = audit_view(want, view)  # an unreadable or missing key is reported on it; the others audited
@@ -374,6 +413,14 @@ def main():
             outcome['pressure'] = read_pressure(view.live)
         except SysctlError as exc:
             module.warn('pressure counters unavailable: %s' % exc)
+    if params['textfile_dir']:  # before fail_on_drift: the file shows the drift too
+        try:
+            path, changed = update_textfile(params['textfile_dir'], TEXTFILE_NAME, host_text(outcome).encode('utf-8'),
+                                            module.check_mode)
+        except SysctlError as exc:
+            module.fail_json(msg=str(exc))  # without the results: the fleet report lists the host as failed
+        outcome.update(changed=changed, textfile=dict(path=path, state=(
+            'unchanged' if not changed else 'check_mode' if module.check_mode else 'written')))
     results = outcome['sysctl']
     not_ok = sorted(key for key, result in results.items() if result['status'] != 'ok')
     if params['fail_on_drift'] and not_ok:
