@@ -243,7 +243,7 @@ def exposition(hosts, generated=None):
     host's own file (no ``host`` label), else the host's name; ``state`` one
     of HOST_STATES; ``result`` the audit module's result (``sysctl``,
     ``pressure``) or None. A host whose name is no label value, and a host
-    named a second time, are left out. ``generated``: seconds since the epoch,
+    named a second time (or a second None), are left out. ``generated``: seconds since the epoch,
     written as REPORT_TIMESTAMP (the fleet file only; a host's own file keeps
     no time, so that a rerun with equal values writes equal text).
     """
@@ -251,14 +251,11 @@ def exposition(hosts, generated=None):
     prepared = []
     seen = set()
     for host, state, result in hosts:
-        if host is None:
-            prefix = ''
-        else:
-            label = cache.label(host)
-            if label is None or label in seen:
-                continue
-            seen.add(label)
-            prefix = 'host="%s",' % label
+        label = None if host is None else cache.label(host)
+        if (host is not None and label is None) or label in seen:
+            continue
+        seen.add(label)  # None: the one host of its own file
+        prefix = '' if label is None else 'host="%s",' % label
         prepared.append((prefix, state, result, _entries(result, cache)))
     for name, kind, text, lines_of in FAMILIES:
         header = '# HELP %s %s\n# TYPE %s %s\n' % (name, text, name, kind)

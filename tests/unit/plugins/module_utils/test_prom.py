@@ -237,6 +237,8 @@ def test_a_host_named_twice_or_unnamable_is_left_out():
                                (['x'], 'failed', None), ('b', 'nonsense', None)]))
     samples, types = parse(text)
     assert sorted(dict(labels)['host'] for (name, labels) in samples if name == 'kerneltune_sysctl_host_state') == ['a']
+    one = parse(''.join(exposition([(None, 'audited', RESULT), (None, 'audited', {})])))[0]  # found by hypothesis
+    assert one == parse(host_text(RESULT))[0]
     assert ''.join(exposition([])) == ''
 
 
@@ -250,8 +252,8 @@ _PRESSURE = st.fixed_dictionaries({}, optional=dict(
     [(field, _JSON) for field in ('tw_overflows', 'listen_overflows', 'listen_drops', 'req_q_full_drops',
                                   'syncookies_sent', 'time_wait', 'tw_usage')]
     + [('verdict', st.dictionaries(st.text(max_size=10), _JSON, max_size=3) | _JSON)]))
-_RESULT = (st.fixed_dictionaries({}, optional={'sysctl': st.dictionaries(st.text(max_size=12), _ENTRY | _JSON, max_size=5)
-                                                | _JSON, 'pressure': _PRESSURE | _JSON}) | _JSON)
+_SYSCTL = st.dictionaries(st.text(max_size=12), _ENTRY | _JSON, max_size=5) | _JSON
+_RESULT = st.fixed_dictionaries({}, optional={'sysctl': _SYSCTL, 'pressure': _PRESSURE | _JSON}) | _JSON
 _HOSTS = st.lists(st.tuples(st.text(max_size=10) | _JSON, st.sampled_from(['audited', 'unreachable', 'failed']), _RESULT),
                   max_size=4)
 
@@ -260,7 +262,7 @@ def test_any_data_renders_text_that_parses():
     """Whatever the hosts send, rendering never fails and the text always parses; then all of it once by promtool."""
     seen = []
 
-    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(_HOSTS)
     def renders(hosts):
         text = ''.join(exposition(hosts, generated=1795705200))
