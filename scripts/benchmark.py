@@ -19,7 +19,11 @@ pipelining on, the same forks, gather_facts false, the default stdout callback.
             user kt, sudo (become), pipelining on; ansible.builtin.ping vs the
             role's first converge (hosts reset, untimed), the role's rerun and
             the tune module alone, both changing nothing (checked)
-  controller  build_report + JSON/CSV/HTML writers on synthetic results
+  controller  the audit_report action's work on synthetic results (10,000 hosts x
+            30 keys in 5 configurations by default): build, compare with the
+            previous report, write JSON/CSV/HTML (and Prometheus/JUnit when those
+            writers exist), in a child process (time, peak RSS); then report.html
+            in headless Chromium (load and filter, timed in the page)
 
 This is a benchmark to run and read, not a timed test: nothing fails on a missed target.
 """
@@ -36,7 +40,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 BENCH = os.path.join(REPO, 'benchmarks')
@@ -277,84 +280,279 @@ def measure_ssh(args):
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def synthetic(hosts, keys, seed=20260101):
+# The synthetic fleet's configurations: per configuration, a share of the hosts and how its keys stand.
+# 'tuned': every key ok; 'stock': the image defaults (drift at the baseline on a third of the keys);
+# 'half': half tuned, a few keys lost at the next boot; 'container': two keys missing; 'odd': hand-tuned values.
+CONFIGURATIONS = (('tuned', 55), ('stock', 20), ('half', 12), ('container', 8), ('odd', 5))
+UNREACHABLE_SHARE = 0.01
+
+
+def _configuration(kind, keys, variant):
+    """key -> (status, live) of one configuration (variant > 0: one more configuration of the same kind)."""
+    entries = {}
+    for index, key in enumerate(keys):
+        status, live = 'ok', '262144'
+        if kind == 'stock' and index % 3 == 0 or kind == 'half' and index % 6 == 0:
+            status, live = 'drift', '5000'
+        elif kind == 'half' and index % 6 == 1:
+            status = 'boot_drift'
+        elif kind == 'container' and index in (1, 2):
+            status, live = 'missing', None
+        elif kind == 'odd' and index % 4 == 0:
+            status, live = 'drift', str(1024 + index)
+        entries[key] = (status, live)
+    if variant:  # another value on the last key: another signature
+        entries[keys[-1]] = ('drift', str(6000 + variant))
+    return entries
+
+
+def synthetic(hosts, keys, configurations=5, seed=20260101, moved=0.0):
+    """(results, unreachable) of a synthetic fleet: ``hosts`` hosts x ``keys`` keys in ``configurations`` signatures.
+
+    About 1 % of the hosts unreachable; the other fields (boot source lines, pressure counters and verdicts)
+    vary from host to host, as in a real fleet, without making more signatures. ``moved``: this share of the
+    hosts gets another configuration (the previous run of the same fleet, for the "since" comparison).
+    """
     rng = random.Random(seed)
     names = ['net.ipv4.synthetic_key_%02d' % i for i in range(keys)]
+    kinds = [CONFIGURATIONS[i % len(CONFIGURATIONS)] for i in range(configurations)]
+    table = [_configuration(kind, names, i // len(CONFIGURATIONS)) for i, (kind, dummy) in enumerate(kinds)]
+    weights = [weight for dummy, weight in kinds]
+    other = random.Random(seed + 1)
     results, unreachable = {}, {}
     for number in range(hosts):
         host = 'host-%05d.example.internal' % number
-        if rng.random() < 0.01:
-            unreachable[host] = 'Failed to connect to the host via ssh: Connection timed out'
+        if rng.random() < UNREACHABLE_SHARE:
+            unreachable[host] = 'Failed to connect to the host via ssh: ssh: connect to host %s port 22: ' \
+                                'Connection timed out' % host
             continue
+        config = rng.choices(range(len(table)), weights)[0]
+        if moved and other.random() < moved:
+            config = (config + 1) % len(table)
         entries, summary = {}, dict(ok=0, drift=0, boot_drift=0, missing=0, at_baseline=0)
+        line = rng.randint(1, 40)
         for index, key in enumerate(names):
-            status = rng.choices(('ok', 'drift', 'boot_drift', 'missing'), (85, 9, 5, 1))[0]
-            live = None if status == 'missing' else str(rng.choice((5000, 262144, 1024, 8192)))
-            entries[key] = dict(live=live, boot=live if status == 'ok' else '5000',
-                                boot_source='/etc/sysctl.conf:%d' % (index + 1), expected={'min': 8192},
-                                baseline='5000', at_baseline=live == '5000', status=status)
+            status, live = table[config][key]
+            source = '/etc/sysctl.d/90-kerneltune.conf:%d' % (line + index)
+            boot = live if status == 'ok' else '5000'
+            # every field the audit module returns for a key (plugins/modules/audit.py, RETURN sysctl)
+            entries[key] = dict(live=live, boot=boot, boot_source=source, reload=boot, reload_source=source,
+                                checked_by='kernel', kernel_default='131072', rejected=[], undecided=None,
+                                blocked=None, expected={'min': 8192}, baseline='5000', at_baseline=live == '5000',
+                                reason='the next boot applies 5000 from %s' % source if status == 'boot_drift'
+                                else None, status=status)
             summary[status] += 1
             summary['at_baseline'] += live == '5000'
-        verdict = rng.choice(('ok', 'ok', 'ok', 'near_limit', 'overflowed'))
+        verdict = rng.choice(('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'near_limit', 'overflowed'))
+        time_wait = rng.randint(0, 5000)
         results[host] = dict(sysctl=entries, summary=summary, boot_applier='procps', pressure=dict(
-            time_wait=rng.randint(0, 5000), tw_buckets=5000, tw_overflows=rng.randint(0, 50),
+            time_wait=time_wait, tw_buckets=5000, tw_usage=round(time_wait / 5000.0, 4),
+            tw_overflows=rng.randint(0, 50) if verdict == 'overflowed' else 0,
             verdict={'net.ipv4.tcp_max_tw_buckets': verdict, 'net.core.somaxconn': 'ok'}))
     return results, unreachable
 
 
-def controller(args):
-    """Aggregation and report writing for many hosts, on synthetic results: time, then peak memory."""
-    from ansible_collections.kerneltune.sysctl.plugins.plugin_utils import _report
-    try:
-        from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_html import render_html
-    except ImportError:
-        render_html = None
+def _report_modules():
+    """The report's modules; write_prom and write_junit when those modules exist (name -> writer)."""
+    import importlib
+    base = 'ansible_collections.kerneltune.sysctl.plugins.plugin_utils.'
+    modules = dict((name, importlib.import_module(base + name)) for name in ('_report', '_report_changes',
+                                                                             '_report_html'))
+    writers = [('json', modules['_report'].write_json), ('csv', modules['_report'].write_csv)]
 
     def write_html(report, path):
         with open(path, 'w') as out:
-            out.write(render_html(report))
+            out.write(modules['_report_html'].render_html(report))
 
+    writers.append(('html', write_html))
+    for module, name, extension in (('_report_prom', 'write_prom', 'prom'), ('_report_junit', 'write_junit', 'xml')):
+        try:
+            writers.append((extension, getattr(importlib.import_module(base + module), name)))
+        except (ImportError, AttributeError):
+            pass
+    return modules, writers
+
+
+def _peak_rss_mib():
+    """The peak RSS of this process since the last _reset_peak (VmHWM; ru_maxrss would carry the parent's)."""
+    with open('/proc/self/status') as handle:
+        for line in handle:
+            if line.startswith('VmHWM:'):
+                return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+def _reset_peak():
+    """Start the peak RSS again from the current RSS (Linux >= 4.0: 5 > /proc/self/clear_refs), if allowed."""
+    try:
+        with open('/proc/self/clear_refs', 'w') as handle:
+            handle.write('5')
+    except OSError:
+        pass
+
+
+def controller_child(params):
+    """In a fresh process: the synthetic input, then what the audit_report action does, timed stage by stage.
+
+    The action's own functions where they exist: the previous report.json read and compared, kept in
+    history/, every file written atomically. Prints one JSON line: seconds per stage, the peak RSS after
+    the imports, after the input and after each stage, the file sizes.
+    """
+    from ansible_collections.kerneltune.sysctl.plugins.action import audit_report as action
+    modules, writers = _report_modules()
+    rss = dict(imports=_peak_rss_mib())
+
+    def stage(name, function, *args):
+        _reset_peak()
+        start = time.perf_counter()
+        value = function(*args)
+        seconds[name] = time.perf_counter() - start
+        rss[name] = _peak_rss_mib()
+        return value
+
+    results, unreachable = synthetic(params['hosts'], params['keys'], params['configurations'],
+                                     moved=params.get('moved', 0.0))
+    rss['input'] = _peak_rss_mib()
+    seconds, dest = {}, params['workdir']
+    report = stage('build_report', modules['_report'].build_report, results, unreachable, {}, 'high_connection',
+                   'alibaba_cloud_default', params['generated'])
+    report['changes'] = None
+    previous = os.path.join(dest, 'report.json')
+    if os.path.exists(previous):
+        report['changes'] = stage('compare', lambda: modules['_report_changes'].compare(
+            action._read_json(previous), report, os.path.basename(previous)))
+        stage('history', action._keep_history, dest, 30)
+    for extension, writer in writers:
+        stage('write_' + extension, action._write, os.path.join(dest, 'report.' + extension), writer, report)
+    sizes = dict((name, os.path.getsize(os.path.join(dest, name))) for name in sorted(os.listdir(dest))
+                 if name.startswith('report.'))
+    print(json.dumps(dict(seconds=seconds, total=sum(seconds.values()), rss_mib=rss, file_bytes=sizes,
+                          signatures=len(report['signatures']), audited=len(results), unreachable=len(unreachable),
+                          changes=report['changes'] and report['changes']['counts'])))
+
+
+def load_cdp():
+    """tests/report/_cdp.py: headless Chromium over the DevTools pipe."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('kt_cdp', os.path.join(REPO, 'tests', 'report', '_cdp.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# Measured in the page with the Performance API. FILTER: the time from a filter input to the re-rendered count
+# (the handler, then a forced style and layout), and to the next frame after it (painted).
+NAVIGATION = """(function () {
+  var nav = performance.getEntriesByType('navigation')[0], paint = {};
+  performance.getEntriesByType('paint').forEach(function (p) { paint[p.name] = p.startTime; });
+  return {load_event_end_ms: nav.loadEventEnd, dom_content_loaded_ms: nav.domContentLoadedEventEnd,
+          first_contentful_paint_ms: paint['first-contentful-paint'] || null, transfer_bytes: nav.decodedBodySize,
+          rows: document.querySelectorAll('#grid tbody tr').length, shown: document.getElementById('shown').textContent};
+})()"""
+FILTER = """new Promise(function (done) {
+  var box = document.getElementById('filter'), shown = document.getElementById('shown');
+  var start = performance.now();
+  box.value = %s;
+  box.dispatchEvent(new Event('input'));
+  var text = shown.textContent, height = document.body.offsetHeight, counted = performance.now() - start;
+  requestAnimationFrame(function () {
+    setTimeout(function () { done({query: box.value, shown: text, counted_ms: counted, frame_ms: performance.now() - start}); }, 0);
+  });
+})"""
+OPEN_BIGGEST = """new Promise(function (done) {
+  var details = document.querySelector('#grid tbody tr details'), start = performance.now();
+  details.addEventListener('toggle', function () {
+    var lines = details.querySelector('.hl').textContent.split('\\n').length;
+    requestAnimationFrame(function () {
+      setTimeout(function () { done({lines: lines, frame_ms: performance.now() - start}); }, 0);
+    });
+  }, {once: true});
+  details.open = true;
+})"""
+QUERIES = ('host-0999', 'HOST-', 'no-such-host', '')
+
+
+def chromium_timing(html_path, runs):
+    """Load report.html in headless Chromium ``runs`` times (a new tab each); the page's own timings."""
+    cdp = load_cdp()
+    binary = cdp.find_chromium()
+    if not binary:
+        return dict(skipped='chromium not found (Debian: apt-get install chromium)')
+    loads, filters, opened = [], [], []
+    with cdp.Browser(binary, 1400, 900) as browser:
+        version = browser.call('Browser.getVersion')['product']
+        for dummy in range(runs + 1):  # the first one warms the browser up, untimed
+            page = browser.open('file://' + os.path.abspath(html_path))
+            navigation = page.evaluate(NAVIGATION)
+            timed = [page.evaluate(FILTER % json.dumps(query)) for query in QUERIES]
+            biggest = page.evaluate(OPEN_BIGGEST)
+            if dummy:
+                loads.append(navigation)
+                filters.append(timed)
+                opened.append(biggest)
+
+    def median(values):
+        return round(statistics.median(values), 1)
+
+    return dict(
+        browser=version, runs=runs, rows=loads[0]['rows'], shown=loads[0]['shown'],
+        load_event_end_ms=median([n['load_event_end_ms'] for n in loads]),
+        dom_content_loaded_ms=median([n['dom_content_loaded_ms'] for n in loads]),
+        first_contentful_paint_ms=median([n['first_contentful_paint_ms'] or 0 for n in loads]),
+        filter=[dict(query=QUERIES[i], shown=filters[0][i]['shown'],
+                     counted_ms=median([f[i]['counted_ms'] for f in filters]),
+                     frame_ms=median([f[i]['frame_ms'] for f in filters])) for i in range(len(QUERIES))],
+        filter_max_frame_ms=max(median([f[i]['frame_ms'] for f in filters]) for i in range(len(QUERIES))),
+        open_biggest=dict(lines=opened[0]['lines'], frame_ms=median([o['frame_ms'] for o in opened])))
+
+
+def controller(args):
+    """What the audit_report action does for a large fleet, on synthetic results, in a child process each run.
+
+    The child builds the report, compares it with the previous report.json (3 % of the hosts moved to another
+    configuration), keeps that in history/ and writes every output; its time per stage and its peak RSS (VmHWM
+    of the whole process: interpreter, synthetic input and report) are read back. Then report.html is loaded in
+    headless Chromium.
+    """
     workdir = tempfile.mkdtemp(prefix='kt-bench-report-')
-    stages = [('build_report', None), ('write_json', _report.write_json), ('write_csv', _report.write_csv)]
-    if render_html:
-        stages.append(('render_html', write_html))
-
-    def pipeline(results, unreachable, marks):
-        report = None
-        for name, writer in stages:
-            if tracemalloc.is_tracing():
-                tracemalloc.reset_peak()
-            start = time.perf_counter()
-            if writer is None:
-                report = _report.build_report(results, unreachable, {}, 'high_connection', 'alibaba_cloud_default',
-                                              '2026-01-01T00:00:00Z')
-            else:
-                writer(report, os.path.join(workdir, 'report.' + name.rsplit('_', 1)[-1]))
-            marks.setdefault(name, []).append(time.perf_counter() - start)
-            if tracemalloc.is_tracing():
-                marks.setdefault(name + '_peak', []).append(tracemalloc.get_traced_memory()[1])
-
-    seconds = {}
-    results, unreachable = synthetic(args.synthetic_hosts, 30)
-    for dummy in range(args.runs):  # timed without tracemalloc, which slows allocation down
-        pipeline(results, unreachable, seconds)
-    del results, unreachable
-    tracemalloc.start()  # then once more, traced, the synthetic input included
-    results, unreachable = synthetic(args.synthetic_hosts, 30)
-    input_bytes = tracemalloc.get_traced_memory()[0]
-    memory = {}
-    pipeline(results, unreachable, memory)
-    tracemalloc.stop()
-    sizes = dict((name, os.path.getsize(os.path.join(workdir, name))) for name in sorted(os.listdir(workdir)))
-    for name in sizes:
-        os.unlink(os.path.join(workdir, name))
-    os.rmdir(workdir)
-    return dict(hosts=args.synthetic_hosts, keys_per_host=30, audited=len(results), unreachable=len(unreachable),
-                seconds=dict((n, round(statistics.median(t), 4)) for n, t in seconds.items()),
-                total_seconds=round(sum(statistics.median(t) for t in seconds.values()), 4),
-                input_mib=round(input_bytes / 1048576.0, 1),
-                peak_mib=dict((n[:-5], round(v[0] / 1048576.0, 1)) for n, v in memory.items() if n.endswith('_peak')),
-                file_bytes=sizes, html=bool(render_html))
+    try:
+        out = os.path.join(workdir, 'out')
+        os.mkdir(out)
+        params = dict(hosts=args.synthetic_hosts, keys=args.synthetic_keys, configurations=args.synthetic_configs,
+                      workdir=out, generated='2026-01-01T00:00:00Z', moved=0.03)
+        # untimed: the previous run's report.json (3 % of the hosts in another configuration then)
+        sh([sys.executable, os.path.abspath(__file__), '--controller-child', json.dumps(params)])
+        for name in os.listdir(out):
+            if name != 'report.json':
+                os.unlink(os.path.join(out, name))
+        os.rename(os.path.join(out, 'report.json'), os.path.join(workdir, 'previous.json'))
+        params.update(generated='2026-01-02T00:00:00Z', moved=0.0)
+        runs = []
+        for number in range(args.runs):
+            shutil.rmtree(out)
+            os.mkdir(out)
+            shutil.copy(os.path.join(workdir, 'previous.json'), os.path.join(out, 'report.json'))
+            child = sh([sys.executable, os.path.abspath(__file__), '--controller-child', json.dumps(params)])
+            runs.append(json.loads(child.stdout.strip().splitlines()[-1]))
+            print('  controller run %d: %.2f s, peak RSS %.0f MiB' % (
+                number + 1, runs[-1]['total'], max(runs[-1]['rss_mib'].values())), flush=True)
+        stages = list(runs[0]['seconds'])
+        result = dict(hosts=args.synthetic_hosts, keys_per_host=args.synthetic_keys,
+                      configurations=args.synthetic_configs, audited=runs[0]['audited'],
+                      unreachable=runs[0]['unreachable'], signatures=runs[0]['signatures'],
+                      changes=runs[0]['changes'], runs=len(runs),
+                      seconds=dict((s, round(statistics.median(r['seconds'][s] for r in runs), 4)) for s in stages),
+                      total_seconds=round(statistics.median(r['total'] for r in runs), 3),
+                      total_runs=[round(r['total'], 3) for r in runs],
+                      peak_rss_mib=round(max(max(r['rss_mib'].values()) for r in runs), 1),
+                      rss_mib=dict((k, round(max(r['rss_mib'][k] for r in runs), 1)) for k in runs[0]['rss_mib']),
+                      file_bytes=runs[0]['file_bytes'],
+                      goal=dict(seconds=10.0, peak_rss_mib=500.0, chromium_ms=2000.0))
+        print('  controller: Chromium, report.html of %d hosts' % args.synthetic_hosts, flush=True)
+        result['chromium'] = chromium_timing(os.path.join(out, 'report.html'), args.runs)
+        return result
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def machine(args):
@@ -391,6 +589,45 @@ def ratios(medians, runs):
     return rows
 
 
+def controller_lines(ctl):
+    """The controller section in markdown."""
+    goal = ctl['goal']
+    lines = ['', '### Controller: the report of %d synthetic hosts x %d keys in %d configurations (%d signatures, '
+             '%d unreachable)' % (ctl['hosts'], ctl['keys_per_host'], ctl['configurations'], ctl['signatures'],
+                                  ctl['unreachable']), '',
+             'Each of %d runs in a fresh process, with the audit_report action\'s own functions: build, compare with '
+             'the previous report.json (3 %% of the hosts were in another configuration), keep it in history/, write '
+             'every output. Time: median; peak RSS of the process (VmHWM, reset before each stage), input included: '
+             '%.0f MiB after the imports, %.0f MiB with the input.' % (
+                 ctl['runs'], ctl['rss_mib']['imports'], ctl['rss_mib']['input']), '',
+             '| Stage | Time (s) | Peak RSS during it (MiB) | Output |', '|---|---:|---:|---:|']
+    for stage, seconds in ctl['seconds'].items():
+        out = 'report.' + stage.split('_', 1)[-1]
+        size = '%.1f MiB' % (ctl['file_bytes'][out] / 1048576.0) if out in ctl['file_bytes'] else ''
+        lines.append('| %s | %.3f | %.0f | %s |' % (stage, seconds, ctl['rss_mib'][stage], size))
+    lines.append('| **total** | **%.2f** (goal <= %g; runs %s) | **%.0f** (goal <= %g) | |' % (
+        ctl['total_seconds'], goal['seconds'], ' '.join('%.2f' % t for t in ctl['total_runs']), ctl['peak_rss_mib'],
+        goal['peak_rss_mib']))
+    chrome = ctl.get('chromium') or {}
+    if 'skipped' in chrome:
+        lines += ['', 'Chromium: skipped, %s' % chrome['skipped']]
+    elif chrome:
+        worst = chrome['load_event_end_ms'] + chrome['filter_max_frame_ms']
+        lines += ['', 'report.html in headless %s (%d rows; Performance API in the page, median of %d loads): '
+                  'loadEventEnd %.0f ms (DOMContentLoaded %.0f ms, first contentful paint %.0f ms); filter input '
+                  'to the re-rendered count, and to the next frame:' % (
+                      chrome['browser'], chrome['rows'], chrome['runs'], chrome['load_event_end_ms'],
+                      chrome['dom_content_loaded_ms'], chrome['first_contentful_paint_ms']), '',
+                  '| Filter | Count shown | Counted (ms) | Next frame (ms) |', '|---|---|---:|---:|']
+        for item in chrome['filter']:
+            lines.append('| `%s` | %s | %.1f | %.1f |' % (item['query'] or '(cleared)', item['shown'],
+                                                          item['counted_ms'], item['frame_ms']))
+        lines += ['', 'Opening the biggest row\'s host list (%d lines): %.1f ms to the next frame. Load + slowest '
+                  'filter: %.0f ms (goal <= %g).' % (chrome['open_biggest']['lines'], chrome['open_biggest']['frame_ms'],
+                                                     worst, goal['chromium_ms'])]
+    return lines
+
+
 def report(data):
     m = data['machine']
     lines = ['## kerneltune.sysctl benchmark: %d hosts, %d runs each (median), forks %d' % (
@@ -424,22 +661,15 @@ def report(data):
         lines.append('| %s | %.2fx | %s | %s | %s |' % (row['label'], row['ratio'], ' '.join(
             '%.2f' % r for r in row['per_round']), row['goal'] or '-',
             '-' if row['met'] is None else 'yes' if row['met'] else '**no**'))
-    ctl = data.get('controller')
-    if ctl:
-        lines += ['', '### Controller: aggregation and reports, %d synthetic hosts x %d keys (%d unreachable)' % (
-            ctl['hosts'], ctl['keys_per_host'], ctl['unreachable']), '',
-            'Time: median of %d runs, no tracing. Peak: tracemalloc, Python heap incl. the synthetic input '
-            '(%.1f MiB) and the report built so far.' % (data['runs'], ctl['input_mib']), '',
-            '| Stage | Time (s) | Peak traced memory (MiB) | Output |', '|---|---:|---:|---:|']
-        for stage, seconds in ctl['seconds'].items():
-            out = 'report.' + stage.rsplit('_', 1)[-1]
-            size = '%.1f MiB' % (ctl['file_bytes'][out] / 1048576.0) if out in ctl['file_bytes'] else ''
-            lines.append('| %s | %.3f | %.1f | %s |' % (stage, seconds, ctl['peak_mib'].get(stage, 0), size))
-        lines.append('| total | %.3f | %.1f (max) | |' % (ctl['total_seconds'], max(ctl['peak_mib'].values())))
+    if data.get('controller'):
+        lines += controller_lines(data['controller'])
     return '\n'.join(lines)
 
 
 def main():
+    if sys.argv[1:2] == ['--controller-child']:  # the controller section's measured process
+        controller_child(json.loads(sys.argv[2]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
     parser.add_argument('--fleet', type=int, default=6, help='hosts kt-bench-1..N (started by benchmark.sh)')
     parser.add_argument('--runs', type=int, default=3, help='timed runs per contender (default 3)')
@@ -447,7 +677,10 @@ def main():
     parser.add_argument('--forks', type=int, help='ansible forks (default: the number of hosts)')
     parser.add_argument('--sections', default='audit,scale,converge,ssh,controller',
                         help='comma-separated subset of audit,scale,converge,ssh,controller')
-    parser.add_argument('--synthetic-hosts', type=int, default=1000, help='hosts of the controller section')
+    parser.add_argument('--synthetic-hosts', type=int, default=10000, help='hosts of the controller section')
+    parser.add_argument('--synthetic-keys', type=int, default=30, help='keys per host of the controller section')
+    parser.add_argument('--synthetic-configs', type=int, default=5,
+                        help='configurations (signatures) of the controller section\'s hosts (default 5)')
     parser.add_argument('--output', help='JSON results (default benchmarks/results-N.json)')
     parser.add_argument('--profile-tasks', action='store_true',
                         help='enable ansible.posix.profile_tasks in every run (adds its own cost; for investigation)')
