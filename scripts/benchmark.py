@@ -353,21 +353,22 @@ def synthetic(hosts, keys, configurations=5, seed=20260101, moved=0.0):
 
 
 def _report_modules():
-    """The report's modules; write_prom and write_junit when those modules exist (name -> writer)."""
+    """The report's modules, and its writers (stage, file name, writer): write_prom and write_junit when they exist."""
     import importlib
     base = 'ansible_collections.kerneltune.sysctl.plugins.plugin_utils.'
     modules = dict((name, importlib.import_module(base + name)) for name in ('_report', '_report_changes',
                                                                              '_report_html'))
-    writers = [('json', modules['_report'].write_json), ('csv', modules['_report'].write_csv)]
+    writers = [('json', 'report.json', modules['_report'].write_json), ('csv', 'report.csv', modules['_report'].write_csv)]
 
     def write_html(report, path):
         with open(path, 'w') as out:
             out.write(modules['_report_html'].render_html(report))
 
-    writers.append(('html', write_html))
-    for module, name, extension in (('_report_prom', 'write_prom', 'prom'), ('_report_junit', 'write_junit', 'xml')):
+    writers.append(('html', 'report.html', write_html))
+    for module, name, stage, file_name in (('_report_prom', 'write_prom', 'prom', 'report.prom'),
+                                           ('_report_junit', 'write_junit', 'junit', 'report.junit.xml')):
         try:
-            writers.append((extension, getattr(importlib.import_module(base + module), name)))
+            writers.append((stage, file_name, getattr(importlib.import_module(base + module), name)))
         except (ImportError, AttributeError):
             pass
     return modules, writers
@@ -422,8 +423,8 @@ def controller_child(params):
         report['changes'] = stage('compare', lambda: modules['_report_changes'].compare(
             action._read_json(previous), report, os.path.basename(previous)))
         stage('history', action._keep_history, dest, 30)
-    for extension, writer in writers:
-        stage('write_' + extension, action._write, os.path.join(dest, 'report.' + extension), writer, report)
+    for name, file_name, writer in writers:
+        stage('write_' + name, action._write, os.path.join(dest, file_name), writer, report)
     sizes = dict((name, os.path.getsize(os.path.join(dest, name))) for name in sorted(os.listdir(dest))
                  if name.startswith('report.'))
     print(json.dumps(dict(seconds=seconds, total=sum(seconds.values()), rss_mib=rss, file_bytes=sizes,
@@ -601,8 +602,10 @@ def controller_lines(ctl):
              '%.0f MiB after the imports, %.0f MiB with the input.' % (
                  ctl['runs'], ctl['rss_mib']['imports'], ctl['rss_mib']['input']), '',
              '| Stage | Time (s) | Peak RSS during it (MiB) | Output |', '|---|---:|---:|---:|']
+    outputs = dict(write_json='report.json', write_csv='report.csv', write_html='report.html', write_prom='report.prom',
+                   write_junit='report.junit.xml')
     for stage, seconds in ctl['seconds'].items():
-        out = 'report.' + stage.split('_', 1)[-1]
+        out = outputs.get(stage)
         size = '%.1f MiB' % (ctl['file_bytes'][out] / 1048576.0) if out in ctl['file_bytes'] else ''
         lines.append('| %s | %.3f | %.0f | %s |' % (stage, seconds, ctl['rss_mib'][stage], size))
     lines.append('| **total** | **%.2f** (goal <= %g; runs %s) | **%.0f** (goal <= %g) | |' % (

@@ -6,9 +6,11 @@
 Usage, after ". scripts/setup.sh" (Debian: apt-get install chromium):
     python scripts/report_screenshot.py [OUTPUT.png] [--html REPORT.html]
 Five audited hosts x 8 keys (all drift at the Alibaba baseline, ok, boot_drift,
-missing, TIME_WAIT pressure), one unreachable and one failed host.
+missing, TIME_WAIT pressure; two of them alike, one grid row), one unreachable and
+one failed host, and the changes since a report of the day before.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -21,7 +23,8 @@ try:
 except ImportError:  # not sourced setup.sh: use the link it creates
     sys.path.insert(0, os.path.join(ROOT, '.build', 'collections'))
     from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import build_report
-from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_html import render_html
+from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_changes import compare  # noqa: E402
+from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_html import render_html  # noqa: E402
 
 CHROMIUM_FLAGS = ('--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                   '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -92,8 +95,15 @@ def synthetic_report():
     unreachable = {'web-03.prod': 'Failed to connect to the host via ssh: connect to host web-03.prod port 22: '
                                   'No route to host'}
     failed = {'batch-02.prod': 'MODULE FAILURE: /usr/bin/python3: No such file or directory'}
-    return build_report(results, unreachable, failed, 'high_connection', 'alibaba_cloud_default',
-                        '2026-01-15T09:30:00Z')
+    report = build_report(results, unreachable, failed, 'high_connection', 'alibaba_cloud_default',
+                          '2026-01-15T09:30:00Z')
+    # The day before: web-02 still drifted, api-01 was fine and web-03 reachable; the page opens with the changes.
+    before = dict(results, **{'web-02.prod': host(stock, pressure=pressure(4980, 5000)), 'api-01.prod': host(good),
+                              'web-03.prod': host(good)})
+    previous = json.loads(json.dumps(build_report(before, {}, failed, 'high_connection', 'alibaba_cloud_default',
+                                                  '2026-01-14T09:30:00Z')))
+    report['changes'] = compare(previous, report, 'report-20260114T093000Z.json')
+    return report
 
 
 def screenshot(html_path, png_path, size='1400,900'):
