@@ -39,6 +39,9 @@ PRESSURE_FIELDS = ('time_wait', 'tw_buckets', 'tw_usage', 'tw_overflows', 'liste
 NAMES_SHOWN = 20  # host names written into the page per list (summary cards, a row's list before the JS runs)
 REASONS_SHOWN = 50  # per kind in the unreachable/failed lists under the grid
 KEY_CHANGES_SHOWN = 50  # rows of the "since" table
+# Signature rows in the grid, worst first; the hosts of the others share one row (names on demand, filtered
+# like the rest): a page of thousands of distinct configurations would take Chromium seconds to lay out.
+ROWS_SHOWN = 500
 
 CSS = """
 body{font:13px/1.35 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:12px;color:#202124;
@@ -86,7 +89,12 @@ JS = """
   var data = JSON.parse(document.getElementById('kt-hosts').textContent);
   var box = document.getElementById('filter'), shown = document.getElementById('shown');
   var rows = document.querySelectorAll('#grid tbody tr'), lower = null, total = 0, LIMIT = 1000;
-  for (var i = 0; i < data.rows.length; i++) { total += data.rows[i].length; }
+  var counts = [], lists = [];
+  for (var i = 0; i < rows.length; i++) {
+    total += data.rows[i].length;
+    counts.push(rows[i].querySelector('.c'));
+    lists.push(rows[i].querySelector('details'));
+  }
   function matches(i, text) {
     if (!text) { return data.rows[i].length; }
     var names = lower[i], n = 0;
@@ -94,7 +102,7 @@ JS = """
     return n;
   }
   function list(i) {
-    var details = rows[i].querySelector('details');
+    var details = lists[i];
     if (!details || !details.open) { return; }
     var text = box.value.toLowerCase(), names = data.rows[i], why = data.reasons[i], out = [], n = 0;
     for (var j = 0; j < names.length; j++) {
@@ -110,9 +118,9 @@ JS = """
       lower = data.rows.map(function (names) { return names.map(function (n) { return n.toLowerCase(); }); });
     }
     for (var i = 0; i < rows.length; i++) {
-      var n = matches(i, text), count = rows[i].querySelector('.c');
+      var n = matches(i, text);
       rows[i].style.display = n ? '' : 'none';
-      if (count) { count.textContent = text ? n + ' of ' + data.rows[i].length : data.rows[i].length; }
+      if (counts[i]) { counts[i].textContent = text ? n + ' of ' + data.rows[i].length : data.rows[i].length; }
       hosts += n;
       visible += n ? 1 : 0;
       list(i);
@@ -204,7 +212,9 @@ def _summary(report):
     pressure = s.get('hosts_under_pressure') or []
     out = ['<div class="cards">',
            _card('hosts audited', '%s / %s' % (s.get('hosts_audited', 0), s.get('hosts_total', 0))),
-           _card('configurations (grid rows)', len(report.get('signatures') or [])),
+           _card('configurations (grid rows)', len(report.get('signatures') or []),
+                 '<div class="names">the first %d shown</div>' % ROWS_SHOWN
+                 if len(report.get('signatures') or []) > ROWS_SHOWN else ''),
            _card('unreachable', s.get('hosts_unreachable', 0), _names(list(report.get('unreachable') or {}))),
            _card('failed', s.get('hosts_failed', 0), _names(list(report.get('failed') or {}))),
            _card('hosts at %s values' % baseline, len(at_baseline), _names(at_baseline)),
@@ -315,6 +325,15 @@ def _gone_row(index, kind, gone, span):
         _e(cell)))
 
 
+def _more_row(index, rest, span):
+    """One row for the hosts of the signatures beyond ROWS_SHOWN."""
+    names = [host for sig in rest for host in sig['hosts']]
+    text = ('%d more configuration%s, not shown: the grid shows the first %d (worst first); report.csv and report.json '
+            'have every host' % (len(rest), '' if len(rest) == 1 else 's', ROWS_SHOWN))
+    return '<tr data-row="%d" class="gone row-more">%s<td colspan="%d">%s</td></tr>' % (
+        index, _host_cell(names, text, 'hosts in %d more configurations' % len(rest)), span, _e(text)), names
+
+
 def _reasons(title, hosts):
     if not hosts:
         return []
@@ -354,10 +373,14 @@ def render_html(report):
     head.extend('<th title="%s">%s</th>' % (_e(k), _e(k).replace('.', '.<wbr>').replace('_', '_<wbr>')) for k in keys)
     out.append('<div class="wrap"><table class="grid" id="grid"><thead><tr>%s</tr></thead><tbody>' % ''.join(head))
     names, reasons = [], {}
-    for sig in sigs:
+    for sig in sigs[:ROWS_SHOWN]:
         out.append(_signature_row(len(names), sig, hosts, keys, with_pressure))
         names.append(sig['hosts'])
     span = max(len(keys) + (1 if with_pressure else 0), 1)
+    if len(sigs) > ROWS_SHOWN:
+        row, more = _more_row(len(names), sigs[ROWS_SHOWN:], span)
+        out.append(row)
+        names.append(more)
     for kind, gone in (('unreachable', unreachable), ('failed', failed)):
         if gone:
             out.append(_gone_row(len(names), kind, gone, span))

@@ -172,6 +172,23 @@ def test_a_huge_signature_stays_small():
     assert text.count('node-08999.example.internal') == 1
 
 
+def test_configurations_beyond_the_cap_share_one_row(monkeypatch):
+    monkeypatch.setattr(_report_html, 'ROWS_SHOWN', 2)
+    report = make_report(fleet())
+    text = render_html(report)
+    sigs = report['signatures']
+    assert len(sigs) == 4
+    found = rows(text)
+    assert [names for names, dummy in found] == [sigs[0]['hosts'], sigs[1]['hosts'], sigs[2]['hosts'] + sigs[3]['hosts'],
+                                                 ['lb1'], ['batch1']]
+    more = found[2][1]
+    assert 'class="gone row-more"' in more and '<span class="c">2</span> hosts in 2 more configurations, e.g.' in more
+    assert ('>2 more configurations, not shown: the grid shows the first 2 (worst first); report.csv and report.json '
+            'have every host</td>') in more
+    assert 'configurations (grid rows) 4 the first 2 shown' in words(text)
+    assert not re.findall(r'<td class="st-', more)
+
+
 def test_cell_titles_of_a_shared_signature_name_one_host(grouped):
     first = title(cell(grouped, 'web1c', 1))
     assert first[0] == 'e.g. web1 (1 of 3 hosts):'
