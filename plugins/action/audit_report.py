@@ -19,11 +19,13 @@ from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_changes 
     NotAReport, changes_line, compare, dated_name, to_prune,
 )
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_html import render_html
+from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_junit import write_junit
+from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_prom import write_prom
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_slices import (
     SLICE_FILE, SliceError, merge, slice_name,
 )
 
-FORMATS = ('json', 'csv', 'html')
+FORMATS = ('json', 'csv', 'html', 'prom', 'junit')
 
 # The options, as DOCUMENTATION of plugins/modules/audit_report.py describes them (tests/unit/test_contracts.py
 # compares the two). Validated by ActionBase.validate_argument_spec: a string where a list belongs becomes a
@@ -49,8 +51,9 @@ def _write_html(report, path):
         handle.write(render_html(report))
 
 
-WRITERS = {'json': write_json, 'csv': write_csv, 'html': _write_html}
-FILE_NAMES = dict((name, 'report.%s' % name) for name in FORMATS)
+WRITERS = {'json': write_json, 'csv': write_csv, 'html': _write_html, 'prom': write_prom, 'junit': write_junit}
+FILE_NAMES = {'json': 'report.json', 'csv': 'report.csv', 'html': 'report.html', 'prom': 'report.prom',
+              'junit': 'report.junit.xml'}
 
 
 def _classify(hosts, hostvars, results_var):

@@ -10,8 +10,8 @@ short_description: Write the fleet report of kerneltune.sysctl.audit results on 
 version_added: 0.1.0
 description:
   - Collects the registered result of M(kerneltune.sysctl.audit) from every host of the play, including hosts
-    that were unreachable or failed, and writes C(report.json), C(report.csv) and a self-contained C(report.html)
-    into O(dest) on the controller.
+    that were unreachable or failed, and writes C(report.json), C(report.csv), a self-contained C(report.html),
+    C(report.prom) (Prometheus) and C(report.junit.xml) (JUnit) into O(dest) on the controller (see O(formats)).
   - Hosts are ordered worst first, those that overflowed or sit near a TIME_WAIT or backlog limit leading.
   - Every status of M(kerneltune.sysctl.audit) is counted and coloured, V(unreadable) included. C(report.csv) has
     the columns C(host), C(key), C(live), C(boot), C(boot_source), C(expected), C(baseline), C(at_baseline),
@@ -47,11 +47,14 @@ options:
     type: str
     choices: [alibaba_cloud_default]
   formats:
-    description: Which files to write.
+    description:
+      - Which files to write. V(prom) is C(report.prom), the Prometheus text exposition format for a node_exporter
+        textfile collector; V(junit) is C(report.junit.xml), one test suite per host and one test case per key, for
+        GitLab and Jenkins.
     type: list
     elements: str
-    choices: [json, csv, html]
-    default: [json, csv, html]
+    choices: [json, csv, html, prom, junit]
+    default: [json, csv, html, prom, junit]
   previous:
     description:
       - The earlier C(report.json) to compare with. RV(changes) and C(report.json)'s C(changes) list, per host

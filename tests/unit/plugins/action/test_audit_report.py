@@ -34,7 +34,8 @@ def run(args, hostvars=None, play_hosts=('web1', 'web2')):
 
 def test_writes_the_report(tmp_path):
     result = run({'dest': str(tmp_path), 'profile': 'high_connection', 'baseline_profile': 'alibaba_cloud_default'})
-    assert sorted(os.listdir(str(tmp_path))) == ['report.csv', 'report.html', 'report.json']
+    assert sorted(os.listdir(str(tmp_path))) == ['report.csv', 'report.html', 'report.json', 'report.junit.xml',
+                                                 'report.prom']
     assert result['host_status'] == {'web1': 'drift'}
     assert sorted(result['failed_hosts']) == ['web2']
     with open(str(tmp_path / 'report.json')) as handle:
@@ -56,7 +57,7 @@ def test_dest_expands_the_home(tmp_path, monkeypatch):
 
 # (id, args, a part of the message)
 REFUSED = [
-    ('format', {'formats': ['json', 'pdf']}, 'value of formats must be one or more of: json, csv, html. '
+    ('format', {'formats': ['json', 'pdf']}, 'value of formats must be one or more of: json, csv, html, prom, junit. '
                                              'Got no match for: pdf'),
     ('format-string', {'formats': 'pdf'}, 'Got no match for: pdf'),
     ('hosts-mapping', {'hosts': {'web1': 1}}, "argument 'hosts' is of type"),
