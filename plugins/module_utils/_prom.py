@@ -150,9 +150,13 @@ def _entries(result, cache):
     read inline.
     """
     sysctl = _mapping(_mapping(result).get('sysctl'))
-    labels, numbers, label_of = cache.labels, cache.numbers, cache.label
+    labels, numbers, label_of, short = cache.labels, cache.numbers, cache.label, _SHORT_INTEGER_TEXT.match
     found = []
-    for key in sorted(key for key in sysctl if isinstance(key, str)):
+    try:
+        keys = sorted(sysctl)  # names of other types are left out below (label_of gives them no label)
+    except TypeError:
+        keys = sorted(key for key in sysctl if isinstance(key, str))
+    for key in keys:
         entry = sysctl[key]
         label = labels.get(key, _UNSEEN)
         if label is _UNSEEN:
@@ -167,7 +171,9 @@ def _entries(result, cache):
         else:
             status = None
         live = entry.get('live')
-        if isinstance(live, str):
+        if live.__class__ is str and short(live):
+            pass  # one integer as the module returns it (number() would give it back as it is)
+        elif isinstance(live, str):
             text = live
             live = numbers.get(text, _UNSEEN)
             if live is _UNSEEN:
