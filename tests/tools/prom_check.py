@@ -17,14 +17,27 @@ import shutil
 import subprocess
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
+
+try:
+    from prometheus_client.parser import text_string_to_metric_families
+except ImportError:  # requirements/test.txt installs it; ansible-test units' own venv may lack it
+    text_string_to_metric_families = None
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 UNPACKED = os.path.join(ROOT, '.build', 'promtool', 'usr', 'bin', 'promtool')
 
 
+def required(reason):
+    """Skip with the reason, or fail when CI=true (CI has everything)."""
+    if os.environ.get('CI') == 'true':
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 def parse(text):
     """{(sample name, ((label, value), ...)): value} of ``text``, and {family name: type}; asserts the structure."""
+    if text_string_to_metric_families is None:
+        required('prometheus_client is not installed (requirements/test.txt)')
     assert text == '' or text.endswith('\n'), 'the text does not end with a line feed'
     samples, types = {}, {}
     for family in text_string_to_metric_families(text):
@@ -51,10 +64,7 @@ def promtool():
 def require_promtool():
     path = promtool()
     if path is None:
-        reason = 'promtool not found: run tests/tools/promtool.sh (unpacks Debian\'s prometheus package into .build)'
-        if os.environ.get('CI') == 'true':
-            pytest.fail(reason)
-        pytest.skip(reason)
+        required('promtool not found: run tests/tools/promtool.sh (unpacks Debian\'s prometheus package into .build)')
     return path
 
 

@@ -10,8 +10,12 @@ import os
 import sys
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+
+try:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+except ImportError:  # requirements/test.txt installs it; ansible-test units' own venv may lack it
+    st = None
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._prom import (
     AT_BASELINE,
@@ -24,7 +28,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._prom import (
 )
 
 sys.path.insert(0, os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'tools')))
-from prom_check import parse, promtool_check  # noqa: E402
+from prom_check import parse, promtool_check, required  # noqa: E402
 
 TW = 'net.ipv4.tcp_max_tw_buckets'
 SYN = 'net.ipv4.tcp_max_syn_backlog'
@@ -242,28 +246,32 @@ def test_a_host_named_twice_or_unnamable_is_left_out():
     assert ''.join(exposition([])) == ''
 
 
-# Arbitrary JSON-like data where the audit result goes, and results of the right shape with arbitrary leaves.
-_SCALARS = (st.none() | st.booleans() | st.integers() | st.integers(min_value=-2 ** 70, max_value=2 ** 70)
-            | st.floats(allow_nan=True, allow_infinity=True) | st.text() | st.from_regex(r'-?[0-9]{1,30}', fullmatch=True))
-_JSON = st.recursive(_SCALARS, lambda children: st.lists(children, max_size=4)
-                     | st.dictionaries(st.text(max_size=8), children, max_size=4), max_leaves=12)
-_ENTRY = st.fixed_dictionaries({}, optional={'status': _JSON, 'live': _JSON, 'at_baseline': _JSON})
-_PRESSURE = st.fixed_dictionaries({}, optional=dict(
-    [(field, _JSON) for field in ('tw_overflows', 'listen_overflows', 'listen_drops', 'req_q_full_drops',
-                                  'syncookies_sent', 'time_wait', 'tw_usage')]
-    + [('verdict', st.dictionaries(st.text(max_size=10), _JSON, max_size=3) | _JSON)]))
-_SYSCTL = st.dictionaries(st.text(max_size=12), _ENTRY | _JSON, max_size=5) | _JSON
-_RESULT = st.fixed_dictionaries({}, optional={'sysctl': _SYSCTL, 'pressure': _PRESSURE | _JSON}) | _JSON
-_HOSTS = st.lists(st.tuples(st.text(max_size=10) | _JSON, st.sampled_from(['audited', 'unreachable', 'failed']), _RESULT),
-                  max_size=4)
+def hosts_strategy():
+    """Lists of (host, state, result): arbitrary JSON-like data where the audit result goes, and results of the
+    right shape with arbitrary leaves."""
+    scalars = (st.none() | st.booleans() | st.integers() | st.integers(min_value=-2 ** 70, max_value=2 ** 70)
+               | st.floats(allow_nan=True, allow_infinity=True) | st.text() | st.from_regex(r'-?[0-9]{1,30}', fullmatch=True))
+    json_ = st.recursive(scalars, lambda children: st.lists(children, max_size=4)
+                         | st.dictionaries(st.text(max_size=8), children, max_size=4), max_leaves=12)
+    entry_ = st.fixed_dictionaries({}, optional={'status': json_, 'live': json_, 'at_baseline': json_})
+    pressure = st.fixed_dictionaries({}, optional=dict(
+        [(field, json_) for field in ('tw_overflows', 'listen_overflows', 'listen_drops', 'req_q_full_drops',
+                                      'syncookies_sent', 'time_wait', 'tw_usage')]
+        + [('verdict', st.dictionaries(st.text(max_size=10), json_, max_size=3) | json_)]))
+    sysctl = st.dictionaries(st.text(max_size=12), entry_ | json_, max_size=5) | json_
+    result = st.fixed_dictionaries({}, optional={'sysctl': sysctl, 'pressure': pressure | json_}) | json_
+    return st.lists(st.tuples(st.text(max_size=10) | json_, st.sampled_from(['audited', 'unreachable', 'failed']), result),
+                    max_size=4)
 
 
 def test_any_data_renders_text_that_parses():
     """Whatever the hosts send, rendering never fails and the text always parses; then all of it once by promtool."""
+    if st is None:
+        required('hypothesis is not installed (requirements/test.txt)')
     seen = []
 
     @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(_HOSTS)
+    @given(hosts_strategy())
     def renders(hosts):
         text = ''.join(exposition(hosts, generated=1795705200))
         parse(text)
