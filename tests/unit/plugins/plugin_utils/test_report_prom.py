@@ -102,7 +102,7 @@ def fleet(hosts):
 
 
 def test_ten_thousand_hosts(tmp_path):
-    """10,000 hosts x 30 keys in well under 2 s of CPU (measured: about 1 s on a loaded 2-core machine)."""
+    """10,000 hosts x 30 keys in well under 2 s of CPU (measured: 0.65 s, 1 s on a loaded 2-core machine)."""
     report = fleet(HOSTS)
     path = str(tmp_path / 'report.prom')
     start, cpu = time.perf_counter(), time.process_time()
@@ -122,7 +122,7 @@ def test_ten_thousand_hosts(tmp_path):
 
 
 def test_memory_is_bounded_by_the_entries_not_the_text(tmp_path):
-    """write_prom keeps a small tuple per host x key (about 130 bytes), never the text (2.5 times that)."""
+    """write_prom keeps a small tuple per host x key (about 90 bytes), never the text (about 330 bytes)."""
     report = fleet(2000)
     path = str(tmp_path / 'report.prom')
     tracemalloc.start()
