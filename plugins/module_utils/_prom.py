@@ -249,9 +249,10 @@ def exposition(hosts, generated=None):
     host's own file (no ``host`` label), else the host's name; ``state`` one
     of HOST_STATES; ``result`` the audit module's result (``sysctl``,
     ``pressure``) or None. A host whose name is no label value, and a host
-    named a second time (or a second None), are left out. ``generated``: seconds since the epoch,
-    written as REPORT_TIMESTAMP (the fleet file only; a host's own file keeps
-    no time, so that a rerun with equal values writes equal text).
+    named a second time (or a second None), are left out. ``generated``:
+    seconds since the epoch, written as REPORT_TIMESTAMP (the fleet file only;
+    a host's own file keeps no time, so that a rerun with equal values writes
+    equal text).
     """
     cache = _Cache()
     prepared = []
