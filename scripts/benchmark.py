@@ -21,9 +21,10 @@ pipelining on, the same forks, gather_facts false, the default stdout callback.
             the tune module alone, both changing nothing (checked)
   controller  the audit_report action's work on synthetic results (10,000 hosts x
             30 keys in 5 configurations by default): build, compare with the
-            previous report, write JSON/CSV/HTML (and Prometheus/JUnit when those
-            writers exist), in a child process (time, peak RSS); then report.html
-            in headless Chromium (load and filter, timed in the page)
+            previous report, keep it in history/, write every format the action
+            writes (JSON, CSV, HTML, Prometheus, JUnit), in a child process (time,
+            peak RSS); then report.html in headless Chromium (load and filter,
+            timed in the page)
 
 This is a benchmark to run and read, not a timed test: nothing fails on a missed target.
 """
@@ -353,25 +354,10 @@ def synthetic(hosts, keys, configurations=5, seed=20260101, moved=0.0):
 
 
 def _report_modules():
-    """The report's modules, and its writers (stage, file name, writer): write_prom and write_junit when they exist."""
+    """The report's modules (build, compare)."""
     import importlib
     base = 'ansible_collections.kerneltune.sysctl.plugins.plugin_utils.'
-    modules = dict((name, importlib.import_module(base + name)) for name in ('_report', '_report_changes',
-                                                                             '_report_html'))
-    writers = [('json', 'report.json', modules['_report'].write_json), ('csv', 'report.csv', modules['_report'].write_csv)]
-
-    def write_html(report, path):
-        with open(path, 'w') as out:
-            out.write(modules['_report_html'].render_html(report))
-
-    writers.append(('html', 'report.html', write_html))
-    for module, name, stage, file_name in (('_report_prom', 'write_prom', 'prom', 'report.prom'),
-                                           ('_report_junit', 'write_junit', 'junit', 'report.junit.xml')):
-        try:
-            writers.append((stage, file_name, getattr(importlib.import_module(base + module), name)))
-        except (ImportError, AttributeError):
-            pass
-    return modules, writers
+    return dict((name, importlib.import_module(base + name)) for name in ('_report', '_report_changes'))
 
 
 def _peak_rss_mib():
@@ -400,7 +386,9 @@ def controller_child(params):
     the imports, after the input and after each stage, the file sizes.
     """
     from ansible_collections.kerneltune.sysctl.plugins.action import audit_report as action
-    modules, writers = _report_modules()
+    modules = _report_modules()
+    # every format the action writes (json, csv, html, prom, junit), with its own writers and file names
+    writers = [(name, action.FILE_NAMES[name], action.WRITERS[name]) for name in action.FORMATS]
     rss = dict(imports=_peak_rss_mib())
 
     def stage(name, function, *args):
@@ -428,6 +416,7 @@ def controller_child(params):
     sizes = dict((name, os.path.getsize(os.path.join(dest, name))) for name in sorted(os.listdir(dest))
                  if name.startswith('report.'))
     print(json.dumps(dict(seconds=seconds, total=sum(seconds.values()), rss_mib=rss, file_bytes=sizes,
+                          outputs=dict(('write_' + name, file_name) for name, file_name, dummy in writers),
                           signatures=len(report['signatures']), audited=len(results), unreachable=len(unreachable),
                           changes=report['changes'] and report['changes']['counts'])))
 
@@ -499,7 +488,9 @@ def chromium_timing(html_path, runs):
         browser=version, runs=runs, rows=loads[0]['rows'], shown=loads[0]['shown'],
         load_event_end_ms=median([n['load_event_end_ms'] for n in loads]),
         dom_content_loaded_ms=median([n['dom_content_loaded_ms'] for n in loads]),
-        first_contentful_paint_ms=median([n['first_contentful_paint_ms'] or 0 for n in loads]),
+        # headless Chromium may record no paint entries: None then
+        first_contentful_paint_ms=median([n['first_contentful_paint_ms'] for n in loads])
+        if all(n['first_contentful_paint_ms'] for n in loads) else None,
         filter=[dict(query=QUERIES[i], shown=filters[0][i]['shown'],
                      counted_ms=median([f[i]['counted_ms'] for f in filters]),
                      frame_ms=median([f[i]['frame_ms'] for f in filters])) for i in range(len(QUERIES))],
@@ -547,7 +538,7 @@ def controller(args):
                       total_runs=[round(r['total'], 3) for r in runs],
                       peak_rss_mib=round(max(max(r['rss_mib'].values()) for r in runs), 1),
                       rss_mib=dict((k, round(max(r['rss_mib'][k] for r in runs), 1)) for k in runs[0]['rss_mib']),
-                      file_bytes=runs[0]['file_bytes'],
+                      file_bytes=runs[0]['file_bytes'], outputs=runs[0]['outputs'],
                       goal=dict(seconds=10.0, peak_rss_mib=500.0, chromium_ms=2000.0))
         print('  controller: Chromium, report.html of %d hosts' % args.synthetic_hosts, flush=True)
         result['chromium'] = chromium_timing(os.path.join(out, 'report.html'), args.runs)
@@ -602,10 +593,8 @@ def controller_lines(ctl):
              '%.0f MiB after the imports, %.0f MiB with the input.' % (
                  ctl['runs'], ctl['rss_mib']['imports'], ctl['rss_mib']['input']), '',
              '| Stage | Time (s) | Peak RSS during it (MiB) | Output |', '|---|---:|---:|---:|']
-    outputs = dict(write_json='report.json', write_csv='report.csv', write_html='report.html', write_prom='report.prom',
-                   write_junit='report.junit.xml')
     for stage, seconds in ctl['seconds'].items():
-        out = outputs.get(stage)
+        out = ctl['outputs'].get(stage)
         size = '%.1f MiB' % (ctl['file_bytes'][out] / 1048576.0) if out in ctl['file_bytes'] else ''
         lines.append('| %s | %.3f | %.0f | %s |' % (stage, seconds, ctl['rss_mib'][stage], size))
     lines.append('| **total** | **%.2f** (goal <= %g; runs %s) | **%.0f** (goal <= %g) | |' % (
@@ -616,11 +605,12 @@ def controller_lines(ctl):
         lines += ['', 'Chromium: skipped, %s' % chrome['skipped']]
     elif chrome:
         worst = chrome['load_event_end_ms'] + chrome['filter_max_frame_ms']
+        paint = chrome['first_contentful_paint_ms']
         lines += ['', 'report.html in headless %s (%d rows; Performance API in the page, median of %d loads): '
-                  'loadEventEnd %.0f ms (DOMContentLoaded %.0f ms, first contentful paint %.0f ms); filter input '
-                  'to the re-rendered count, and to the next frame:' % (
-                      chrome['browser'], chrome['rows'], chrome['runs'], chrome['load_event_end_ms'],
-                      chrome['dom_content_loaded_ms'], chrome['first_contentful_paint_ms']), '',
+                  'loadEventEnd %.0f ms (DOMContentLoaded %.0f ms%s); filter input to the re-rendered count, and to '
+                  'the next frame:' % (chrome['browser'], chrome['rows'], chrome['runs'], chrome['load_event_end_ms'],
+                                       chrome['dom_content_loaded_ms'],
+                                       '' if paint is None else ', first contentful paint %.0f ms' % paint), '',
                   '| Filter | Count shown | Counted (ms) | Next frame (ms) |', '|---|---|---:|---:|']
         for item in chrome['filter']:
             lines.append('| `%s` | %s | %.1f | %.1f |' % (item['query'] or '(cleared)', item['shown'],
