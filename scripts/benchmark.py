@@ -408,9 +408,14 @@ def controller_child(params):
     report['changes'] = None
     previous = os.path.join(dest, 'report.json')
     if os.path.exists(previous):
-        report['changes'] = stage('compare', lambda: modules['_report_changes'].compare(
-            action._read_json(previous), report, os.path.basename(previous)))
-        stage('history', action._keep_history, dest, 30)
+        document = {}
+
+        def compare():  # as the action does: the earlier report read slim, then compared
+            document.update(action._read_json(previous, slim=True))
+            return modules['_report_changes'].compare(document, report, os.path.basename(previous))
+        report['changes'] = stage('compare', compare)
+        stage('history', action._keep_history, dest, 30, document.get('generated'))
+        document.clear()
     for name, file_name, writer in writers:
         stage('write_' + name, action._write, os.path.join(dest, file_name), writer, report)
     sizes = dict((name, os.path.getsize(os.path.join(dest, name))) for name in sorted(os.listdir(dest))

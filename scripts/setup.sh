@@ -23,7 +23,7 @@ if [ "${#kt_missing[@]}" -gt 0 ]; then
 fi
 
 KT_VENV=${KT_VENV:-$KT_ROOT/.venv}
-kt_req_hash=$(sha256sum "$KT_ROOT/requirements/test.txt" | cut -c1-16)
+kt_req_hash=$(cat "$KT_ROOT/requirements/test.txt" "$KT_ROOT/tests/unit/requirements.txt" | sha256sum | cut -c1-16)
 if [ ! -x "$KT_VENV/bin/python" ] || [ "$(cat "$KT_VENV/.kt-requirements" 2>/dev/null)" != "$kt_req_hash" ]; then
     echo "setup: creating $KT_VENV"
     python3 -m venv "$KT_VENV"

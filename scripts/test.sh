@@ -98,6 +98,11 @@ step() {
     fi
 }
 
+if wanted unit || wanted kernel || wanted molecule; then
+    # The real tools the reports are read back with: promtool (Debian's prometheus package, unpacked into .build,
+    # never installed) and Jenkins' JUnit schema junit-10.xsd (from pytest's source distribution, into .build/cache).
+    step "report checkers (promtool, junit-10.xsd)" bash -c 'bash tests/tools/promtool.sh && python tests/tools/junit_xsd.py'
+fi
 if wanted unit; then
     step "python 3.6 syntax (vermin)" vermin --no-tips --violations --target=3.6- --eval-annotations plugins/module_utils plugins/modules
     step "unit tests" python -m pytest -q -p no:cacheprovider tests/unit

@@ -94,9 +94,17 @@ def _write(path, writer, report):
             os.unlink(tmp_path)
 
 
-def _read_json(path):
-    with open(path, 'rb') as handle:
-        return json.loads(handle.read().decode('utf-8', 'surrogateescape'))
+def _slim(mapping):
+    """json object_hook: of a key entry, keep only what the comparison reads (status, live)."""
+    if 'status' in mapping and 'boot' in mapping:
+        return {'status': mapping['status'], 'live': mapping.get('live')}
+    return mapping
+
+
+def _read_json(path, slim=False):
+    """Parse a JSON file; with slim, key entries keep only status and live (an earlier report, to compare)."""
+    with open(path, 'r', encoding='utf-8', errors='surrogateescape') as handle:
+        return json.load(handle, object_hook=_slim if slim else None)
 
 
 def _slice_documents(directory):
@@ -113,18 +121,19 @@ def _slice_documents(directory):
     return documents
 
 
-def _keep_history(dest, keep):
-    """Keep the current report.json as history/report-<its date>.json (a hard link), newest ``keep`` only."""
+def _keep_history(dest, keep, generated=None):
+    """Keep the current report.json as history/report-<its date>.json (a hard link), newest ``keep`` only.
+
+    ``generated``: the current report's generation time when the caller has read it; else the file's mtime.
+    """
     current = os.path.join(dest, 'report.json')
     history = os.path.join(dest, HISTORY_DIR)
     if keep <= 0 or not os.path.isfile(current):
         return
-    try:
-        generated = _read_json(current).get('generated')
-    except (OSError, ValueError, AttributeError):
-        generated = None
+    if not isinstance(generated, str):
+        generated = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(os.stat(current).st_mtime))
     os.makedirs(history, exist_ok=True)
-    kept = os.path.join(history, dated_name(generated if isinstance(generated, str) else None))
+    kept = os.path.join(history, dated_name(generated))
     if os.path.exists(kept):
         os.unlink(kept)
     os.link(current, kept)
@@ -136,16 +145,20 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
 
     def _previous(self, path, default, report):
-        """The changes since the previous report, or None (with a warning when a named file is unusable)."""
+        """(changes since the previous report or None, that report's generation time or None).
+
+        A named previous file that is missing, and any previous file that is not a report, give a warning.
+        """
         if not os.path.exists(path):
             if not default:
                 self._display.warning('previous report %s does not exist; no changes are reported' % path)
-            return None
+            return None, None
         try:
-            return compare(_read_json(path), report, os.path.basename(path))
+            document = _read_json(path, slim=True)
+            return compare(document, report, os.path.basename(path)), document.get('generated')
         except (OSError, ValueError, NotAReport) as exc:
             self._display.warning('previous report %s is not usable (%s); no changes are reported' % (path, exc))
-            return None
+            return None, None
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
@@ -181,9 +194,9 @@ class ActionModule(ActionBase):
         else:
             os.makedirs(dest, exist_ok=True)
             default = os.path.join(dest, 'report.json')
-            report['changes'] = self._previous(args['previous'] or default, not args['previous'], report)
+            report['changes'], generated = self._previous(args['previous'] or default, not args['previous'], report)
             if 'json' in args['formats']:
-                _keep_history(dest, args['history'])
+                _keep_history(dest, args['history'], None if args['previous'] else generated)
             for name in args['formats']:
                 files[name] = os.path.join(dest, FILE_NAMES[name])
                 _write(files[name], WRITERS[name], report)

@@ -269,11 +269,27 @@ def write_csv(report, path):
 
 
 def write_json(report, path):
-    """report.json: compact (one line; jq or python -m json.tool shows it indented), keys sorted."""
+    """report.json: compact (one line; jq or python -m json.tool shows it indented), keys sorted.
+
+    Written host by host, so the whole document never sits in memory as one string;
+    the bytes are those of json.dumps(report, sort_keys=True, separators=(',', ':')).
+    """
+    def dumps(value):
+        return json.dumps(value, sort_keys=True, separators=(',', ':'), default=str)
+
     with open(path, 'w', encoding='utf-8') as handle:
-        # One string: json.dumps runs the C encoder in one go, json.dump writes many small pieces.
-        handle.write(json.dumps(report, sort_keys=True, separators=(',', ':'), default=str))
-        handle.write('\n')
+        handle.write('{')
+        for index, name in enumerate(sorted(report)):
+            handle.write('%s%s:' % (',' if index else '', dumps(name)))
+            value = report[name]
+            if name != 'hosts' or not isinstance(value, dict):
+                handle.write(dumps(value))
+                continue
+            handle.write('{')
+            for number, host in enumerate(sorted(value)):
+                handle.write('%s%s:%s' % (',' if number else '', dumps(host), dumps(value[host])))
+            handle.write('}')
+        handle.write('}\n')
 
 
 def _short(text, limit=120):

@@ -189,3 +189,12 @@ def test_merge_a_slice_that_is_no_report_names_it(tmp_path):
 def test_slice_and_merge_exclude_each_other(tmp_path):
     with pytest.raises(AnsibleActionFail, match='mutually exclusive'):
         run({'dest': str(tmp_path), 'merge': True, 'slice': True})
+
+
+def test_an_earlier_report_is_read_slim(tmp_path):
+    from ansible_collections.kerneltune.sysctl.plugins.action.audit_report import _read_json
+    run({'dest': str(tmp_path)}, fleet_vars({'web1': 'drift'}), ('web1',))
+    full, slim = _read_json(str(tmp_path / 'report.json')), _read_json(str(tmp_path / 'report.json'), slim=True)
+    assert full['hosts']['web1']['sysctl']['net.core.somaxconn']['boot_source'] is None
+    assert slim['hosts']['web1']['sysctl'] == {'net.core.somaxconn': {'status': 'drift', 'live': '4096'}}
+    assert slim['host_status'] == full['host_status'] and slim['signatures'] == full['signatures']

@@ -148,3 +148,13 @@ def test_any_host_data_gives_a_report_and_every_file(tmp_path, hosts):
                 assert not stripped or stripped[0] not in '=+@\t\r\n\uff1d\uff0b\uff20' or cell[0] == "'", row
     assert sum(sig['count'] for sig in report['signatures']) == len(results)
     assert list(csv_rows(report)) is not None
+
+
+def test_report_json_is_written_host_by_host_as_json_dumps_would(tmp_path):
+    results = {'web%d' % i: {'sysctl': {'k%d' % j: {'status': 'ok', 'live': str(i * j), 'boot': None}
+                                        for j in range(3)}, 'summary': {'ok': 3}} for i in range(12)}
+    report = build_report(results, {'db': 'down'}, {}, 'high_connection', None, '2026-11-26T00:00:00Z')
+    report['changes'] = None
+    write_json(report, str(tmp_path / 'r.json'))
+    expected = json.dumps(report, sort_keys=True, separators=(',', ':')) + '\n'
+    assert (tmp_path / 'r.json').read_text(encoding='utf-8') == expected
