@@ -3,7 +3,6 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Action plugin kerneltune.sysctl.audit_report: the fleet report, written on the controller."""
 
-import json
 import os
 import tempfile
 import time
@@ -13,7 +12,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import baseline_profile_names, profile_names
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import (
-    MalformedResult, build_report, host_result, summary_lines, write_csv, write_json,
+    MalformedResult, build_report, host_result, read_json, summary_lines, write_csv, write_json,
 )
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_changes import (
     NotAReport, changes_line, compare, dated_name, to_prune,
@@ -94,17 +93,10 @@ def _write(path, writer, report):
             os.unlink(tmp_path)
 
 
-def _slim(mapping):
-    """json object_hook: of a key entry, keep only what the comparison reads (status, live)."""
-    if 'status' in mapping and 'boot' in mapping:
-        return {'status': mapping['status'], 'live': mapping.get('live')}
-    return mapping
-
-
 def _read_json(path, slim=False):
     """Parse a JSON file; with slim, key entries keep only status and live (an earlier report, to compare)."""
     with open(path, 'r', encoding='utf-8', errors='surrogateescape') as handle:
-        return json.load(handle, object_hook=_slim if slim else None)
+        return read_json(handle, slim)
 
 
 def _slice_documents(directory):

@@ -268,11 +268,14 @@ def write_csv(report, path):
         writer.writerows(csv_rows(report))
 
 
-def write_json(report, path):
-    """report.json: compact (one line; jq or python -m json.tool shows it indented), keys sorted.
+_HOSTS_OPEN = '"hosts":{\n'
 
-    Written host by host, so the whole document never sits in memory as one string;
-    the bytes are those of json.dumps(report, sort_keys=True, separators=(',', ':')).
+
+def write_json(report, path):
+    """report.json: compact, keys sorted, one line per host (jq or python -m json.tool show it indented).
+
+    Written host by host, so the whole document never sits in memory as one string,
+    and laid out so that read_json can read it back one host at a time.
     """
     def dumps(value):
         return json.dumps(value, sort_keys=True, separators=(',', ':'), default=str)
@@ -285,11 +288,55 @@ def write_json(report, path):
             if name != 'hosts' or not isinstance(value, dict):
                 handle.write(dumps(value))
                 continue
-            handle.write('{')
+            handle.write('{\n')
             for number, host in enumerate(sorted(value)):
-                handle.write('%s%s:%s' % (',' if number else '', dumps(host), dumps(value[host])))
-            handle.write('}')
+                handle.write('%s%s:%s' % (',\n' if number else '', dumps(host), dumps(value[host])))
+            handle.write('\n}')
         handle.write('}\n')
+
+
+def _slim(result, seen):
+    """Of one host's result, keep of each key only its status and live value (each distinct string once)."""
+    entries = result.get('sysctl') if isinstance(result, dict) else None
+    if not isinstance(entries, dict):
+        return result
+    slim = {}
+    for key, entry in entries.items():
+        if isinstance(entry, dict):
+            status, live = entry.get('status'), entry.get('live')
+            entry = {'status': seen.setdefault(status, status) if isinstance(status, str) else status,
+                     'live': seen.setdefault(live, live) if isinstance(live, str) else live}
+        slim[key] = entry
+    return dict(result, sysctl=slim)
+
+
+def read_json(handle, slim=False):
+    """Read a report.json back; with slim, each key keeps only its status and live value (for a comparison).
+
+    A report as write_json lays it out is read one host per line, so a 100 MiB
+    report never sits in memory as one string; any other JSON is read whole.
+    """
+    seen = {}
+    head = handle.readline()
+    if head.startswith('{') and head.endswith(_HOSTS_OPEN):
+        hosts, tail = {}, None
+        for line in handle:
+            if line.startswith('}'):
+                tail = line
+                break
+            pair = json.loads('{%s}' % line.rstrip('\n').rstrip(','))
+            for host, result in pair.items():
+                hosts[host] = _slim(result, seen) if slim else result
+        if tail is not None:
+            document = json.loads(head[:-len(_HOSTS_OPEN)] + '"hosts":{}' + tail[1:])
+            document['hosts'] = hosts
+            return document
+        handle.seek(0)
+        head = ''
+    document = json.loads(head + handle.read())
+    if slim and isinstance(document, dict) and isinstance(document.get('hosts'), dict):
+        document['hosts'] = dict((host, _slim(result, seen)) for host, result in document['hosts'].items())
+    return document
 
 
 def _short(text, limit=120):

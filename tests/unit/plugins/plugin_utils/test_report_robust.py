@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.kerneltune.sysctl.plugins.action.audit_report import _classify
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import (
-    CSV_FIELDS, MalformedResult, build_report, csv_rows, host_result, neutralise, write_csv, write_json,
+    CSV_FIELDS, MalformedResult, build_report, csv_rows, host_result, neutralise, read_json, write_csv, write_json,
 )
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_html import render_html
 
@@ -150,11 +150,36 @@ def test_any_host_data_gives_a_report_and_every_file(tmp_path, hosts):
     assert list(csv_rows(report)) is not None
 
 
-def test_report_json_is_written_host_by_host_as_json_dumps_would(tmp_path):
-    results = {'web%d' % i: {'sysctl': {'k%d' % j: {'status': 'ok', 'live': str(i * j), 'boot': None}
+def test_report_json_is_written_and_read_back_host_by_host(tmp_path):
+    results = {'web%d' % i: {'sysctl': {'k%d' % j: {'status': 'ok', 'live': str(i * j), 'boot': None, 'reason': 'x'}
                                         for j in range(3)}, 'summary': {'ok': 3}} for i in range(12)}
+    results['we\nird"}\n},'] = {'sysctl': {'}\n': {'status': 'drift', 'live': '\n}', 'boot': '1'}}}
     report = build_report(results, {'db': 'down'}, {}, 'high_connection', None, '2026-11-26T00:00:00Z')
     report['changes'] = None
-    write_json(report, str(tmp_path / 'r.json'))
-    expected = json.dumps(report, sort_keys=True, separators=(',', ':')) + '\n'
-    assert (tmp_path / 'r.json').read_text(encoding='utf-8') == expected
+    path = tmp_path / 'r.json'
+    write_json(report, str(path))
+    text = path.read_text(encoding='utf-8')
+    assert json.loads(text) == json.loads(json.dumps(report))
+    assert len(text.splitlines()) == 1 + len(results) + 1  # the head, one line per host, the tail
+    with open(str(path), encoding='utf-8') as handle:
+        assert read_json(handle) == json.loads(text)
+    with open(str(path), encoding='utf-8') as handle:
+        slim = read_json(handle, slim=True)
+    assert slim['hosts']['web3']['sysctl']['k2'] == {'status': 'ok', 'live': '6'}
+    assert slim['hosts']['we\nird"}\n},']['sysctl'] == {'}\n': {'status': 'drift', 'live': '\n}'}}
+    assert dict(slim, hosts=None) == dict(json.loads(text), hosts=None)
+
+
+@pytest.mark.parametrize('text, valid', [
+    ('{"hosts": {"a": {"sysctl": {"k": {"status": "ok", "live": "1", "boot": "1"}}}}, "generated": "x"}', True),
+    ('{"generated":"x","hosts":{\n"a":{"sysctl":{"k":{"status":"ok","live":"1","boot":"1"}}}', False),  # cut short
+])
+def test_any_other_json_is_read_whole(tmp_path, text, valid):
+    path = tmp_path / 'r.json'
+    path.write_text(text)
+    with open(str(path)) as handle:
+        if valid:
+            assert read_json(handle, slim=True)['hosts'] == {'a': {'sysctl': {'k': {'status': 'ok', 'live': '1'}}}}
+        else:
+            with pytest.raises(ValueError):
+                read_json(handle, slim=True)
