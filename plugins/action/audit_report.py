@@ -3,7 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Action plugin kerneltune.sysctl.audit_report: the fleet report, written on the controller."""
 
+import fcntl
 import os
+import shutil
 import tempfile
 import time
 
@@ -12,7 +14,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import baseline_profile_names, profile_names
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import (
-    MalformedResult, build_report, host_result, read_json, summary_lines, write_csv, write_json,
+    TIME_FORMAT, MalformedResult, build_report, host_result, read_json, summary_lines, write_csv, write_json,
 )
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_changes import (
     NotAReport, changes_line, compare, dated_name, to_prune,
@@ -21,7 +23,7 @@ from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_html imp
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_junit import write_junit
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_prom import write_prom
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_slices import (
-    SLICE_FILE, SliceError, merge, slice_name,
+    SLICE_FILE, SliceError, made_line, merge, slice_name,
 )
 
 FORMATS = ('json', 'csv', 'html', 'prom', 'junit')
@@ -43,6 +45,10 @@ ARGUMENT_SPEC = dict(
 )
 HISTORY_DIR = 'history'
 SLICES_DIR = 'slices'
+# Held (flock) while a run reads and writes the report directory, so two runs never interleave their files.
+LOCK_FILE = '.kerneltune-report.lock'
+# Slices merged that were made further apart than this are named in a warning (a slice left from an earlier run).
+SLICE_SPREAD_HOURS = 12
 
 
 def _write_html(report, path):
@@ -114,23 +120,28 @@ def _slice_documents(directory):
 
 
 def _keep_history(dest, keep, generated=None):
-    """Keep the current report.json as history/report-<its date>.json (a hard link), newest ``keep`` only.
+    """Keep the current report.json as history/report-<its date>.json, newest ``keep`` only; return its name.
 
     ``generated``: the current report's generation time when the caller has read it; else the file's mtime.
+    A hard link where the file system has them, else a copy.
     """
     current = os.path.join(dest, 'report.json')
     history = os.path.join(dest, HISTORY_DIR)
     if keep <= 0 or not os.path.isfile(current):
-        return
+        return None
     if not isinstance(generated, str):
-        generated = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(os.stat(current).st_mtime))
+        generated = time.strftime(TIME_FORMAT, time.gmtime(os.stat(current).st_mtime))
     os.makedirs(history, exist_ok=True)
     kept = os.path.join(history, dated_name(generated))
-    if os.path.exists(kept):
+    if os.path.lexists(kept):
         os.unlink(kept)
-    os.link(current, kept)
+    try:
+        os.link(current, kept)
+    except OSError:
+        shutil.copy2(current, kept)
     for name in to_prune(os.listdir(history), keep):
         os.unlink(os.path.join(history, name))
+    return os.path.join(HISTORY_DIR, os.path.basename(kept))
 
 
 class ActionModule(ActionBase):
@@ -160,9 +171,16 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail('slice and merge are mutually exclusive: slices are written by the audit runs, '
                                     'merged by one run afterwards')
         dest = os.path.abspath(args['dest'])
-        generated = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+        os.makedirs(dest, exist_ok=True)
+        with open(os.path.join(dest, LOCK_FILE), 'a') as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            result.update(self._report(args, dest, task_vars))
+        return result
+
+    def _report(self, args, dest, task_vars):
+        generated = time.strftime(TIME_FORMAT, time.gmtime())
         slices_dir = os.path.join(dest, SLICES_DIR)
-        merged = []
+        merged, lines = [], []
         if args['merge']:
             try:
                 parts = merge(_slice_documents(slices_dir))
@@ -172,34 +190,42 @@ class ActionModule(ActionBase):
             profile = args['profile'] or parts['profile']
             baseline = args['baseline_profile'] or parts['baseline_profile']
             merged = parts['slices']
+            line, stale = made_line(len(merged), parts['made'], SLICE_SPREAD_HOURS)
+            lines.append(line)
+            if stale:
+                self._display.warning('%s: more than %d hours apart, a slice may be left from an earlier run '
+                                      '(merge after every sliced run)' % (line, SLICE_SPREAD_HOURS))
         else:
             hosts = args['hosts'] or task_vars.get('ansible_play_hosts_all') or []
             results, unreachable, failed = _classify(hosts, task_vars.get('hostvars', {}), args['results_var'])
             profile, baseline = args['profile'], args['baseline_profile']
+            if task_vars.get('ansible_limit') and not args['slice'] and not args['hosts']:
+                self._display.warning('this run is limited (--limit %s): its report replaces the fleet report in %s, '
+                                      'and hosts left out count as gone; audit slices with slice=true '
+                                      '(sysctl_audit_slice) or write into another directory'
+                                      % (task_vars['ansible_limit'], dest))
         report = build_report(results, unreachable, failed, profile, baseline, generated)
+        report['changes'] = None
         files = {}
         if args['slice']:
             os.makedirs(slices_dir, exist_ok=True)
             files['slice'] = os.path.join(slices_dir, slice_name(list(results) + list(unreachable) + list(failed)))
             _write(files['slice'], write_json, report)
-            report['changes'] = None
         else:
-            os.makedirs(dest, exist_ok=True)
-            default = os.path.join(dest, 'report.json')
-            report['changes'], generated = self._previous(args['previous'] or default, not args['previous'], report)
-            if 'json' in args['formats']:
-                _keep_history(dest, args['history'], None if args['previous'] else generated)
+            if 'json' in args['formats']:  # without a new report.json, the next run would compare with this one's
+                default = os.path.join(dest, 'report.json')
+                report['changes'], before = self._previous(args['previous'] or default, not args['previous'], report)
+                kept = _keep_history(dest, args['history'], None if args['previous'] else before)
+                if report['changes'] and kept and not args['previous']:
+                    report['changes']['previous'] = kept
             for name in args['formats']:
                 files[name] = os.path.join(dest, FILE_NAMES[name])
                 _write(files[name], WRITERS[name], report)
             for name in merged:
                 os.unlink(os.path.join(slices_dir, name))
+            lines.append(changes_line(report['changes']))
         changes = report['changes']
-        lines = summary_lines(report)
-        if not args['slice']:
-            lines.append(changes_line(changes))
-        result.update(changed=False, files=files, summary=report['summary'], summary_lines=lines,
-                      host_status=report['host_status'], unreachable_hosts=report['unreachable'],
-                      failed_hosts=report['failed'], merged_slices=merged,
-                      changes=dict((k, changes[k]) for k in ('since', 'previous', 'counts')) if changes else None)
-        return result
+        return dict(changed=False, files=files, summary=report['summary'], summary_lines=summary_lines(report) + lines,
+                    host_status=report['host_status'], unreachable_hosts=report['unreachable'],
+                    failed_hosts=report['failed'], merged_slices=merged,
+                    changes=dict((k, changes[k]) for k in ('since', 'previous', 'counts')) if changes else None)

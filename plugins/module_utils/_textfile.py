@@ -48,7 +48,9 @@ def update(directory, name, data, check_mode=False):
     """Make ``directory/name`` hold ``data`` (bytes); return ``(path, changed)``.
 
     ``changed`` is whether the content differs (and, unless ``check_mode``,
-    was written); equal content is left alone, file and mtime. Raises
+    was written); equal content is left alone but for its mtime, set to now
+    (node_textfile_mtime_seconds then says when the host was last audited,
+    so an audit that stopped running shows). Raises
     TextfileError naming the directory when it does not exist or is no
     directory (checked in check mode too), or when the write fails; the
     temporary file is removed then and the old file stays.
@@ -56,6 +58,11 @@ def update(directory, name, data, check_mode=False):
     check_directory(directory)
     path = os.path.join(directory, name)
     if _read(path) == data:
+        if not check_mode:
+            try:
+                os.utime(path)
+            except (IOError, OSError) as exc:
+                raise TextfileError('cannot touch %s: %s; nothing was changed' % (path, exc.strerror or exc))
         return path, False
     if check_mode:
         return path, True

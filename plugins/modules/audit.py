@@ -92,9 +92,10 @@ options:
         C(kerneltune_sysctl_tcp_time_wait_overflow_total), C(kerneltune_sysctl_listen_overflows_total), ...), labelled
         with C(key), without a C(host) label (the scrape's C(instance) names the host)."
       - The file is replaced atomically (a temporary file C(.kerneltune_sysctl.*.tmp) in the same directory, renamed
-        over it), mode C(0644). It holds no time, so a rerun with equal values leaves it as it is and reports no
-        change; the task reports a change only when the content changed.
-      - Never written in check mode (RV(textfile.state) is V(check_mode) when it would change).
+        over it), mode C(0644). It holds no time, so a rerun with equal values does not rewrite it and reports no
+        change (only its mtime is set to now, so node_exporter's C(node_textfile_mtime_seconds) is the time of the
+        last audit and an audit that stopped running shows); the task reports a change only when the content changed.
+      - Never written in check mode (RV(textfile.state) is V(check_mode) when it would change), with a warning.
       - A directory that does not exist fails the task naming it before the host is audited; a file that cannot be
         written (writing usually needs become) fails it naming the file, the old file left as it was. Either failure
         returns no results, so the fleet report of the audit playbook lists the host as failed, with the reason.
@@ -414,6 +415,8 @@ def main():
         except SysctlError as exc:
             module.warn('pressure counters unavailable: %s' % exc)
     if params['textfile_dir']:  # before fail_on_drift: the file shows the drift too
+        if module.check_mode:
+            module.warn('check mode: nothing is written into textfile_dir %s' % params['textfile_dir'])
         try:
             path, changed = update_textfile(params['textfile_dir'], TEXTFILE_NAME, host_text(outcome).encode('utf-8'),
                                             module.check_mode)

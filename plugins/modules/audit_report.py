@@ -16,8 +16,17 @@ description:
   - Every status of M(kerneltune.sysctl.audit) is counted and coloured, V(unreadable) included. C(report.csv) has
     the columns C(host), C(key), C(live), C(boot), C(boot_source), C(expected), C(baseline), C(at_baseline),
     C(status), C(pressure), C(error) (why an V(unreadable) key could not be read), C(reload) and C(reload_source)
-    (what the next C(sysctl --system) leaves, and from which line) and C(reason) (why the key will not hold, or
-    what the kernel has instead of a V(missing) key).
+    (what the next C(sysctl --system) leaves, and from which line), C(reason) (why the key will not hold, or
+    what the kernel has instead of a V(missing) key) and C(change) (what changed since the previous report); every
+    cell that a spreadsheet would read as a formula starts with an apostrophe.
+  - C(report.json) holds per host what the report keeps of its result (C(sysctl), C(summary), C(boot_applier),
+    C(pressure)), C(host_order), C(host_status), C(unreachable), C(failed), the fleet C(summary), the C(signatures)
+    (groups of hosts with the same keys, statuses and live values, with their hosts) and the C(changes) since the
+    previous report (see O(previous)). It is compact, one line per host.
+  - A host result of the wrong shape (from a broken or hostile host) puts that host under C(failed) with what is
+    wrong; every other host is reported.
+  - Runs into the same O(dest) take turns; a lock file C(.kerneltune-report.lock) there is held while one reads and
+    writes. A run limited with C(--limit) (without O(hosts) or O(slice)) warns that it replaces the fleet report.
   - An action plugin. Run it once (C(run_once)), on the controller; it never touches the hosts.
   - Its options are validated as a module's are (types, choices, no unknown option) before anything is read or
     written; a single string given for a list option is a list of that one string.
@@ -93,7 +102,9 @@ attributes:
     description: Runs on the controller only.
   check_mode:
     support: full
-    description: Writes the report also in check mode (it changes no host); set C(check_mode=false) on the task.
+    description:
+      - It changes no host, so it writes the report files on the controller in check mode too (the audit
+        playbook's task also says C(check_mode=false), which makes that explicit).
   diff_mode:
     support: none
     description: Nothing on a host changes.

@@ -31,6 +31,8 @@ CSV_FIELDS = ('host', 'key', 'live', 'boot', 'boot_source', 'expected', 'baselin
 _ENTRY_FIELDS = CSV_FIELDS[2:9]
 _LATER_FIELDS = CSV_FIELDS[10:14]
 PRESSURE_RANK = {'overflowed': 0, 'near_limit': 1}  # anything else (ok, no data) ranks after
+# The report's time stamps (UTC), as in "generated".
+TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
 # What the report keeps of a host's audit result.
 RESULT_FIELDS = ('sysctl', 'summary', 'boot_applier', 'pressure')
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV injection"), also after
@@ -344,7 +346,8 @@ def _short(text, limit=120):
     return first if len(first) <= limit else first[:limit - 3] + '...'
 
 
-def _names(hosts, limit=10):
+def names_in_brackets(hosts, limit=10):
+    """' (a, b, ...)': the first ``limit`` names, for a summary line; '' without names."""
     if not hosts:
         return ''
     return ' (%s%s)' % (', '.join(hosts[:limit]), ', ...' if len(hosts) > limit else '')
@@ -358,12 +361,12 @@ def summary_lines(report):
         'hosts audited: %d of %d (unreachable: %d, failed: %d)' % (
             s['hosts_audited'], s['hosts_total'], s['hosts_unreachable'], s['hosts_failed']),
         'hosts by worst status: ' + ', '.join('%s %d' % (k, s['hosts_by_status'][k]) for k in STATUS_ORDER),
-        'hosts still at %s values: %d%s' % (baseline, len(s['hosts_at_baseline']), _names(s['hosts_at_baseline'])),
+        'hosts still at %s values: %d%s' % (baseline, len(s['hosts_at_baseline']), names_in_brackets(s['hosts_at_baseline'])),
         'keys by status: ' + ', '.join('%s %d' % (k, s['keys_by_status'][k]) for k in STATUS_ORDER),
     ]
     if s['hosts_under_pressure']:
         under = s['hosts_under_pressure']
-        lines.append('hosts under TIME_WAIT/backlog pressure: %d%s' % (len(under), _names(under)))
+        lines.append('hosts under TIME_WAIT/backlog pressure: %d%s' % (len(under), names_in_brackets(under)))
     if s['worst_keys']:
         lines.append('keys drifting most: ' + ', '.join(
             '%s (%d host%s)' % (k['key'], k['not_ok'], '' if k['not_ok'] == 1 else 's') for k in s['worst_keys'][:5]))

@@ -11,7 +11,7 @@ no comparison (the caller says why).
 
 import re
 
-from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import MalformedResult, host_result
+from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import MalformedResult, host_result, names_in_brackets
 
 # Per host and key, worst first: not ok now and ok (or not audited) before; ok now and not ok before; another
 # status that is not ok either; the same status with another live value.
@@ -100,13 +100,13 @@ def compare(previous, report, previous_name):
         reachable_again=sorted(host for host in now if host in unreachable_before or host in failed_before),
         keys=keys,
     )
+    expectations = [previous.get(name) for name in ('profile', 'baseline_profile')]
+    if expectations != [report['profile'], report['baseline_profile']]:
+        # Audited against another profile: the key changes are those of the expectation, not of the hosts.
+        changes['expectations_before'] = dict(profile=expectations[0], baseline_profile=expectations[1])
     changes['counts'] = dict((kind, sum(1 for item in keys if item['change'] == kind)) for kind in KEY_CHANGES)
     changes['counts'].update((kind, len(changes[kind])) for kind in HOST_CHANGES)
     return changes
-
-
-def _names(hosts, limit=5):
-    return ' (%s%s)' % (', '.join(hosts[:limit]), ', ...' if len(hosts) > limit else '') if hosts else ''
 
 
 def changes_line(changes):
@@ -117,13 +117,17 @@ def changes_line(changes):
     drifting = sorted(set(item['host'] for item in changes['keys'] if item['change'] == 'new_drift'))
     parts = ['%d key%s newly not ok on %d host%s%s' % (
         counts['new_drift'], '' if counts['new_drift'] == 1 else 's', len(drifting), '' if len(drifting) == 1 else 's',
-        _names(drifting))]
+        names_in_brackets(drifting, 5))]
     parts.append('%d resolved' % counts['resolved'])
     parts.append('%d changed status' % counts['status_changed'])
     parts.append('%d changed value' % counts['value_changed'])
     for kind in HOST_CHANGES:
         if changes[kind]:
-            parts.append('%s %d%s' % (kind.replace('_', ' '), len(changes[kind]), _names(changes[kind])))
+            parts.append('%s %d%s' % (kind.replace('_', ' '), len(changes[kind]), names_in_brackets(changes[kind], 5)))
+    before = changes.get('expectations_before')
+    if before:
+        parts.append('the previous report was audited against profile %s, baseline %s: changes of the expectation '
+                     'count too' % (before['profile'], before['baseline_profile']))
     return 'since %s: %s' % (changes['since'] or 'the previous report', '; '.join(parts))
 
 

@@ -15,8 +15,9 @@ import calendar
 import time
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._prom import exposition
+from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import TIME_FORMAT
 
-GENERATED_FORMAT = '%Y-%m-%dT%H:%M:%SZ'  # report['generated'], as the action plugin writes it
+GENERATED_FORMAT = TIME_FORMAT  # report['generated'], as the action plugin writes it
 
 
 def generated_seconds(text):

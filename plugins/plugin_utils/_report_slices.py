@@ -9,10 +9,11 @@ slice reports back as untrusted data and returns what build_report takes, so a
 merged report equals the report of one run over the same hosts.
 """
 
+import datetime
 import hashlib
 import re
 
-from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import MalformedResult, host_result
+from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import TIME_FORMAT, MalformedResult, host_result
 
 SLICE_FILE = re.compile(r'slice-[0-9a-f]{16}\.json\Z')
 
@@ -70,4 +71,20 @@ def merge(documents):
                 profiles.items(), key=lambda item: str(item[0]))))
     profile, baseline = next(iter(profiles)) if profiles else (None, None)
     return dict(results=results, unreachable=unreachable, failed=failed, profile=profile, baseline_profile=baseline,
-                slices=sorted(name for dummy, name, dummy2 in ordered))
+                slices=sorted(name for dummy, name, dummy2 in ordered),
+                made=sorted(generated for generated, dummy, dummy2 in ordered if generated))
+
+
+def made_line(count, made, spread_hours):
+    """The merge in words, and whether its slices were made further apart than spread_hours (stale slices)."""
+    if not made:
+        return 'merged %d slice report%s' % (count, '' if count == 1 else 's'), False
+    first, last = made[0], made[-1]
+    line = 'merged %d slice report%s made %s' % (count, '' if count == 1 else 's',
+                                                   'at ' + first if first == last else 'between %s and %s' % (first, last))
+    try:
+        spread = (datetime.datetime.strptime(last, TIME_FORMAT) - datetime.datetime.strptime(first, TIME_FORMAT))
+    except ValueError:
+        return line, False
+    return line, spread.total_seconds() > spread_hours * 3600
+

@@ -34,7 +34,8 @@ def run(args, hostvars=None, play_hosts=('web1', 'web2')):
 
 def test_writes_the_report(tmp_path):
     result = run({'dest': str(tmp_path), 'profile': 'high_connection', 'baseline_profile': 'alibaba_cloud_default'})
-    assert sorted(os.listdir(str(tmp_path))) == ['report.csv', 'report.html', 'report.json', 'report.junit.xml',
+    assert sorted(os.listdir(str(tmp_path))) == ['.kerneltune-report.lock', 'report.csv', 'report.html', 'report.json',
+                                                 'report.junit.xml',
                                                  'report.prom']
     assert result['host_status'] == {'web1': 'drift'}
     assert sorted(result['failed_hosts']) == ['web2']
@@ -45,7 +46,7 @@ def test_writes_the_report(tmp_path):
 
 def test_a_string_for_a_list_is_one_element_not_its_letters(tmp_path):
     result = run({'dest': str(tmp_path), 'hosts': 'web1', 'formats': 'json'})
-    assert os.listdir(str(tmp_path)) == ['report.json']
+    assert sorted(os.listdir(str(tmp_path))) == ['.kerneltune-report.lock', 'report.json']
     assert result['host_status'] == {'web1': 'drift'} and result['failed_hosts'] == {}
 
 
@@ -198,3 +199,48 @@ def test_an_earlier_report_is_read_slim(tmp_path):
     assert full['hosts']['web1']['sysctl']['net.core.somaxconn']['boot_source'] is None
     assert slim['hosts']['web1']['sysctl'] == {'net.core.somaxconn': {'status': 'drift', 'live': '4096'}}
     assert slim['host_status'] == full['host_status'] and slim['signatures'] == full['signatures']
+
+
+def test_the_previous_report_is_named_where_it_is_kept(tmp_path):
+    with mock.patch('time.gmtime', return_value=(2026, 11, 25, 3, 0, 0, 2, 329, 0)):
+        run({'dest': str(tmp_path), 'formats': ['json']}, fleet_vars({'web1': 'ok'}), ('web1',))
+    second = run({'dest': str(tmp_path), 'formats': ['json']}, fleet_vars({'web1': 'ok'}), ('web1',))
+    assert second['changes']['previous'] == 'history/report-20261125T030000Z.json'
+    assert (tmp_path / second['changes']['previous']).is_file()
+
+
+def test_without_report_json_there_is_no_comparison_and_no_history(tmp_path):
+    run({'dest': str(tmp_path), 'formats': ['json']}, fleet_vars({'web1': 'ok'}), ('web1',))
+    result = run({'dest': str(tmp_path), 'formats': ['csv']}, fleet_vars({'web1': 'drift'}), ('web1',))
+    assert result['changes'] is None and not (tmp_path / 'history').exists()
+
+
+def test_history_is_a_copy_where_hard_links_fail(tmp_path):
+    run({'dest': str(tmp_path), 'formats': ['json']}, fleet_vars({'web1': 'ok'}), ('web1',))
+    with mock.patch('os.link', side_effect=OSError(1, 'Operation not permitted')):
+        run({'dest': str(tmp_path), 'formats': ['json']}, fleet_vars({'web1': 'ok'}), ('web1',))
+    kept = os.listdir(str(tmp_path / 'history'))
+    assert len(kept) == 1 and (tmp_path / 'history' / kept[0]).stat().st_nlink == 1
+
+
+def test_a_limited_run_into_the_fleet_directory_warns(tmp_path):
+    with mock.patch('ansible.plugins.action.display') as display:
+        task = mock.MagicMock(args={'dest': str(tmp_path)}, async_val=0, check_mode=False,
+                              action='kerneltune.sysctl.audit_report')
+        connection = mock.MagicMock()
+        connection._shell.tmpdir = None
+        action = ActionModule(task, connection, mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), None)
+        action._load_name = 'kerneltune.sysctl.audit_report'
+        action.run(task_vars={'hostvars': fleet_vars({'web1': 'ok'}), 'ansible_play_hosts_all': ['web1'],
+                              'ansible_limit': 'web1'})
+    assert 'this run is limited (--limit web1)' in str(display.warning.call_args)
+
+
+def test_stale_slices_are_named_in_a_warning(tmp_path):
+    with mock.patch('time.gmtime', return_value=(2026, 11, 20, 3, 0, 0, 2, 324, 0)):
+        run({'dest': str(tmp_path), 'slice': True}, fleet_vars({'a': 'ok'}), ('a',))
+    run({'dest': str(tmp_path), 'slice': True}, fleet_vars({'b': 'ok'}), ('b',))
+    with mock.patch('ansible.plugins.action.display') as display:
+        result = run({'dest': str(tmp_path), 'merge': True})
+    assert result['summary_lines'][-2].startswith('merged 2 slice reports made between 2026-11-20T03:00:00Z and ')
+    assert 'a slice may be left from an earlier run' in str(display.warning.call_args)

@@ -140,3 +140,13 @@ def test_to_prune_keeps_the_newest_dated_reports_only():
     assert to_prune(names, 2) == ['report-20261124T150000Z.json']
     assert to_prune(names, 0) == sorted(names[:3])
     assert to_prune(names, 5) == []
+
+
+def test_a_previous_report_of_another_profile_is_said():
+    before = previous({'web1': host(a=('ok', '1'))})
+    now = build_report({'web1': host(a=('drift', '1'))}, {}, {}, 'alibaba_cloud_default', 'alibaba_cloud_default', 'x')
+    changes = compare(before, now, 'report.json')
+    assert changes['expectations_before'] == dict(profile='high_connection', baseline_profile='alibaba_cloud_default')
+    assert changes_line(changes).endswith('the previous report was audited against profile high_connection, '
+                                          'baseline alibaba_cloud_default: changes of the expectation count too')
+    assert 'expectations_before' not in compare(before, report({'web1': host(a=('ok', '1'))}), 'x')
