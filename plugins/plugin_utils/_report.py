@@ -238,7 +238,7 @@ def csv_rows(report):
     cache = {}
 
     def cell(value):  # most cells repeat (statuses, sources, values): neutralise each string once
-        if type(value) is not str:
+        if not isinstance(value, str):
             return _cell(value)
         text = cache.get(value)
         if text is None:

@@ -80,11 +80,10 @@ def made_line(count, made, spread_hours):
     if not made:
         return 'merged %d slice report%s' % (count, '' if count == 1 else 's'), False
     first, last = made[0], made[-1]
-    line = 'merged %d slice report%s made %s' % (count, '' if count == 1 else 's',
-                                                   'at ' + first if first == last else 'between %s and %s' % (first, last))
+    when = 'at ' + first if first == last else 'between %s and %s' % (first, last)
+    line = 'merged %d slice report%s made %s' % (count, '' if count == 1 else 's', when)
     try:
         spread = (datetime.datetime.strptime(last, TIME_FORMAT) - datetime.datetime.strptime(first, TIME_FORMAT))
     except ValueError:
         return line, False
     return line, spread.total_seconds() > spread_hours * 3600
-

@@ -116,8 +116,8 @@ def _writers():
 
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner,
-                                                                               max_size=4), max_leaves=20)
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+                    max_leaves=20)
 ENTRY = st.fixed_dictionaries({'status': st.sampled_from(['ok', 'drift', 'boot_drift', 'missing', '=1+1']) | JSON},
                               optional={f: JSON for f in ('live', 'boot', 'boot_source', 'expected', 'baseline',
                                                           'at_baseline', 'reason', 'error', 'reload')})
