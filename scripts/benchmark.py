@@ -255,29 +255,24 @@ def measure_ssh(args):
     harness = fixtures._harness
     names = ['kt-bench-ssh-%d' % i for i in range(1, args.fleet + 1)]
     workdir = tempfile.mkdtemp(prefix='kt-bench-ssh-')
-    fleet = None
     try:
         key = os.path.join(workdir, 'id_ed25519')
         harness.run('ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'kerneltune-benchmark', '-f', key)
         os.mkdir(os.path.join(workdir, 'fleet'))
         try:
-            fleet = fixtures.start_fleet(names, os.path.join(workdir, 'fleet'), key)
+            with fixtures.running_fleet(names, os.path.join(workdir, 'fleet'), key) as fleet:
+                in_all(names, 'sysctl %s > %s' % (' '.join(TUNED_KEYS), DEFAULTS))
+                ssh_env = ansible_env(args, fleet.env(pipelining=True))
+                python = in_all(names[:1], '/usr/bin/python3 --version')[names[0]]
+                result = measure(args, names, fleet.inventory, ssh_env, 'ssh')
         except BaseException as exc:  # the fixtures skip (pytest's outcome exceptions) when something is missing
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)) or not type(exc).__module__.startswith('_pytest'):
                 raise
             sys.exit('cannot start the SSH fleet: %s' % exc)
-        in_all(names, 'sysctl %s > %s' % (' '.join(TUNED_KEYS), DEFAULTS))
-        ssh_env = ansible_env(args, fleet.env(pipelining=True))
-        python = in_all(names[:1], '/usr/bin/python3 --version')[names[0]]
-        result = measure(args, names, fleet.inventory, ssh_env, 'ssh')
         result.update(hosts=names, host_python=python, connection='ssh as %s, become (sudo), pipelining, ControlPersist '
                       '(masters kept between runs), sshd reached through podman exec' % fixtures.USER)
         return result
     finally:
-        if fleet is not None:
-            fleet.close_control_masters()
-        for name in names:
-            harness.remove_container(name)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -16,6 +16,7 @@ Without ssh, ssh-keygen or a working sshd the tests
 are skipped with the reason; with CI=true they fail instead.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -161,6 +162,20 @@ def start_fleet(names, workdir, key):
     return fleet
 
 
+@contextlib.contextmanager
+def running_fleet(names, workdir, key):
+    """start_fleet, then whatever happens: the SSH control masters closed and the containers removed."""
+    fleet = None
+    try:
+        fleet = start_fleet(names, workdir, key)
+        yield fleet
+    finally:
+        if fleet is not None:
+            fleet.close_control_masters()
+        for name in names:
+            _harness.remove_container(name)
+
+
 @pytest.fixture(scope='module')
 def ssh_fleet(request, ssh_key):
     """Two Alibaba-like hosts over SSH: ``<prefix>tuned`` (the tests tune it) and ``<prefix>alibaba`` (left at the
@@ -168,13 +183,8 @@ def ssh_fleet(request, ssh_key):
     base = PREFIX + request.module.__name__.replace('test_', '').replace('_', '-')
     names = [base + '-tuned', base + '-alibaba']
     workdir = tempfile.mkdtemp(prefix=PREFIX)
-    fleet = None
     try:
-        fleet = start_fleet(names, workdir, ssh_key)
-        yield fleet
+        with running_fleet(names, workdir, ssh_key) as fleet:
+            yield fleet
     finally:
-        if fleet is not None:
-            fleet.close_control_masters()
-        for name in names:
-            _harness.remove_container(name)
         shutil.rmtree(workdir, ignore_errors=True)
