@@ -85,14 +85,20 @@ def _classify(hosts, hostvars, results_var):
     return results, unreachable, failed
 
 
+def _umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _write(path, writer, report):
-    """Write one file atomically: a temporary file in the same directory, mode 0644, then a rename."""
+    """Write one file atomically: a temporary file in the same directory, the umask's mode, then a rename."""
     directory = os.path.dirname(path)
     handle, tmp_path = tempfile.mkstemp(prefix='.report-', dir=directory)
     os.close(handle)
     try:
         writer(report, tmp_path)
-        os.chmod(tmp_path, 0o644)
+        os.chmod(tmp_path, 0o666 & ~_umask())
         os.replace(tmp_path, path)
     finally:
         if os.path.exists(tmp_path):
@@ -128,6 +134,9 @@ def _keep_history(dest, keep, generated=None):
     current = os.path.join(dest, 'report.json')
     history = os.path.join(dest, HISTORY_DIR)
     if keep <= 0 or not os.path.isfile(current):
+        if os.path.isdir(history):  # history=0 keeps none: the dated reports kept by earlier runs go too
+            for name in to_prune(os.listdir(history), max(keep, 0)):
+                os.unlink(os.path.join(history, name))
         return None
     if not isinstance(generated, str):
         generated = time.strftime(TIME_FORMAT, time.gmtime(os.stat(current).st_mtime))

@@ -34,7 +34,9 @@ author:
   - kerneltune.sysctl contributors (@kerneltune)
 options:
   dest:
-    description: Directory on the controller for the report files; created when missing.
+    description:
+      - Directory on the controller for the report files; created when missing. The files get the mode the umask
+        leaves (0644 with the usual 022; a umask of 027 keeps the fleet's configuration from other users).
     type: path
     default: ./sysctl-audit
   hosts:
@@ -77,7 +79,7 @@ options:
     description:
       - How many earlier reports to keep. Before C(report.json) is replaced, it is kept as
         C(history/report-<its generation time>.json) in O(dest) (a hard link); older dated reports beyond this
-        number are deleted. V(0) keeps none.
+        number are deleted. V(0) keeps none (and deletes those kept earlier).
     type: int
     default: 30
   slice:
@@ -93,7 +95,7 @@ options:
         slices takes its newest result) and write the full report from it, as one run over all those hosts would.
         The merged slice files are deleted after the report is written.
       - Fails, naming the file, when a slice is not a report or the slices were audited against different profiles.
-      - Mutually exclusive with O(slice).
+      - Mutually exclusive with O(slice). O(hosts) and O(results_var) are not read: the hosts are those of the slices.
     type: bool
     default: false
 attributes:

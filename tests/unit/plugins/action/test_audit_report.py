@@ -244,3 +244,23 @@ def test_stale_slices_are_named_in_a_warning(tmp_path):
         result = run({'dest': str(tmp_path), 'merge': True})
     assert result['summary_lines'][-2].startswith('merged 2 slice reports made between 2026-11-20T03:00:00Z and ')
     assert 'a slice may be left from an earlier run' in str(display.warning.call_args)
+
+
+def test_history_zero_deletes_the_dated_reports_kept_earlier(tmp_path):
+    for day in (1, 2, 3):
+        with mock.patch('time.gmtime', return_value=(2026, 11, day, 3, 0, 0, 2, 329, 0)):
+            run({'dest': str(tmp_path), 'formats': ['json']}, fleet_vars({'web1': 'ok'}), ('web1',))
+    assert len(os.listdir(str(tmp_path / 'history'))) == 2
+    (tmp_path / 'history' / 'notes.txt').write_text('mine')
+    run({'dest': str(tmp_path), 'formats': ['json'], 'history': 0}, fleet_vars({'web1': 'ok'}), ('web1',))
+    assert os.listdir(str(tmp_path / 'history')) == ['notes.txt']
+
+
+@pytest.mark.parametrize('umask, mode', [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+def test_report_files_follow_the_umask(tmp_path, umask, mode):
+    old = os.umask(umask)
+    try:
+        run({'dest': str(tmp_path), 'formats': ['json', 'csv']})
+    finally:
+        os.umask(old)
+    assert [os.stat(str(tmp_path / name)).st_mode & 0o777 for name in ('report.json', 'report.csv')] == [mode, mode]
