@@ -95,7 +95,7 @@ options:
         slices takes its newest result) and write the full report from it, as one run over all those hosts would.
         The merged slice files are deleted after the report is written.
       - Fails, naming the file, when a slice is not a report or the slices were audited against different profiles.
-      - Mutually exclusive with O(slice). O(hosts) and O(results_var) are not read: the hosts are those of the slices.
+      - Mutually exclusive with O(slice). O(hosts) and O(results_var) are not read; the hosts are those of the slices.
     type: bool
     default: false
 attributes:
