@@ -2,7 +2,7 @@
 # The main job, end to end, on a demo fleet of Alibaba-like containers:
 #   1. check-mode audit of the fleet (reports/before/)
 #   2. tune it with the role (reports are unchanged by check mode; this changes)
-#   3. audit again (reports/after/) and print both summaries.
+#   3. audit again (reports/after/), compared with the first audit, and print both summaries.
 # Fleet: kt-demo-web1..3 at Alibaba Cloud image defaults, kt-demo-hand tuned
 # by hand with sysctl -w only (boot_drift), kt-demo-gone never started (unreachable).
 # KT_KEEP=1 keeps the containers afterwards.
@@ -45,7 +45,8 @@ ansible-playbook -i "$inventory" kerneltune.sysctl.tune --limit 'fleet:!kt-demo-
 ansible-playbook -i "$inventory" kerneltune.sysctl.tune --limit 'fleet:!kt-demo-gone'
 
 echo "==== 3. audit again"
-ansible-playbook -i "$inventory" kerneltune.sysctl.audit --check -e sysctl_audit_report_dir=reports/after
+ansible-playbook -i "$inventory" kerneltune.sysctl.audit --check -e sysctl_audit_report_dir=reports/after \
+    -e sysctl_audit_previous=reports/before/report.json
 
 echo "==== report"
 python - <<'PY'
@@ -54,5 +55,7 @@ for name in ('before', 'after'):
     report = json.load(open('reports/%s/report.json' % name))
     print('%-6s %s' % (name, json.dumps(report['host_status'], sort_keys=True)))
     print('       unreachable: %s' % ', '.join(report['unreachable']))
+counts = report['changes']['counts']
+print('changes since the first audit: %s' % ', '.join('%s %d' % item for item in sorted(counts.items()) if item[1]))
 PY
-echo "files: reports/before/report.{json,csv,html} reports/after/report.{json,csv,html}"
+echo "files: reports/{before,after}/report.{json,csv,html,prom,junit.xml}"
