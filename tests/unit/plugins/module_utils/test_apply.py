@@ -118,6 +118,9 @@ def test_apply_then_verify_then_nothing_left_to_do(host, tune_params, tree_state
     again = plan_of(host, tune_params)
     assert (again.changes_host, again.writes, again.edits, again.writes_dropin) == (False, {}, [], False)
     assert tree_state(host) == state
+    # ... and reads the host once: its view after is the view before, equal to a fresh read
+    assert read_after(again, host) is again.before
+    assert again.before == after
 
 
 def test_a_failed_file_write_restores_everything(host, tune_params, tree_state):
