@@ -6,12 +6,12 @@
 import fcntl
 import os
 import shutil
-import tempfile
 import time
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._atomic import replace
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import baseline_profile_names, profile_names
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import (
     TIME_FORMAT, MalformedResult, build_report, host_result, read_json, summary_lines, write_csv, write_json,
@@ -92,17 +92,9 @@ def _umask():
 
 
 def _write(path, writer, report):
-    """Write one file atomically: a temporary file in the same directory, the umask's mode, then a rename."""
-    directory = os.path.dirname(path)
-    handle, tmp_path = tempfile.mkstemp(prefix='.report-', dir=directory)
-    os.close(handle)
-    try:
-        writer(report, tmp_path)
-        os.chmod(tmp_path, 0o666 & ~_umask())
-        os.replace(tmp_path, path)
-    finally:
-        if os.path.exists(tmp_path):
-            os.unlink(tmp_path)
+    """Write one file atomically (_atomic.replace), with the mode the umask gives."""
+    mode = 0o666 & ~_umask()
+    replace(path, lambda tmp: writer(report, tmp), lambda tmp: os.chmod(tmp, mode), '.report-')
 
 
 def _read_json(path, slim=False):

@@ -26,9 +26,9 @@ import fcntl
 import os
 import shutil
 import stat
-import tempfile
 import time
 
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._atomic import bytes_filler, replace
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
     ApplyError,
     KernelRejectedError,
@@ -141,12 +141,8 @@ def write_atomic(path, data, mode=None, label=None):
         if exc.errno != errno.ENOENT:
             raise
         info = None
-    handle, tmp = tempfile.mkstemp(prefix='.kerneltune-', dir=os.path.dirname(path))
-    try:
-        with os.fdopen(handle, 'wb') as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
+
+    def prepare(tmp):
         if info is not None:
             keep_attributes(path, info, tmp)
         else:
@@ -156,10 +152,8 @@ def write_atomic(path, data, mode=None, label=None):
                 os.setxattr(tmp, 'security.selinux', label.encode('ascii') + b'\0')
         if mode is not None or info is None:
             os.chmod(tmp, DROPIN_MODE if mode is None else mode)
-        os.rename(tmp, path)
-    finally:
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
+
+    replace(path, bytes_filler(data), prepare)
 
 
 def keep_original(path, dest):

@@ -6,14 +6,14 @@
 node_exporter reads every ``*.prom`` of the directory, dot-files included,
 at each scrape: the new content is written to a temporary file of the same
 directory whose name does not end in ``.prom`` (``.kerneltune_sysctl.*.tmp``),
-flushed to disk, then renamed over the file, so a scrape sees the old file
+flushed to disk, then renamed over the file (_atomic.replace), so a scrape sees the old file
 or the new one, whole.
 """
 
 import errno
 import os
-import tempfile
 
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._atomic import bytes_filler, replace
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
 
 TEMP_PREFIX = '.kerneltune_sysctl.'
@@ -66,22 +66,8 @@ def update(directory, name, data, check_mode=False):
         return path, False
     if check_mode:
         return path, True
-    tmp = None
     try:
-        handle, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=directory)
-        with os.fdopen(handle, 'wb') as out:
-            out.write(data)
-            out.flush()
-            os.fchmod(out.fileno(), MODE)
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-        tmp = None
+        replace(path, bytes_filler(data), lambda tmp: os.chmod(tmp, MODE), TEMP_PREFIX, TEMP_SUFFIX)
     except (IOError, OSError) as exc:
         raise TextfileError('cannot write %s: %s; nothing was changed' % (path, exc.strerror or exc))
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
     return path, True

@@ -106,7 +106,7 @@ def test_only_whole_files_named_prom_appear(host, capsys, monkeypatch):
     with open(path, 'w') as handle:
         handle.write('# an older audit\n')
     seen = []
-    real_replace = os.replace
+    real_replace = os.rename
 
     def replace(src, dst):
         seen.append((src, dst, listing(directory)))
@@ -117,7 +117,7 @@ def test_only_whole_files_named_prom_appear(host, capsys, monkeypatch):
         assert stat.S_IMODE(os.stat(src).st_mode) == 0o644
         return real_replace(src, dst)
 
-    monkeypatch.setattr(_textfile.os, 'replace', replace)
+    monkeypatch.setattr(_textfile.os, 'rename', replace)
     result = run_module(dict(ARGS, textfile_dir=directory), capsys)
     assert result['textfile']['state'] == 'written'
     (src, dst, names), = seen
@@ -179,7 +179,7 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(host, ca
     def disk_full(src, dst):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), dst)
 
-    monkeypatch.setattr(_textfile.os, 'replace', disk_full)
+    monkeypatch.setattr(_textfile.os, 'rename', disk_full)
     result = run_module(dict(ARGS, textfile_dir=directory), capsys)
     assert result['failed'] is True and result['msg'] == (
         'cannot write %s: No space left on device; nothing was changed' % path)
