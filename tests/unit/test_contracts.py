@@ -44,6 +44,9 @@ ROLE = os.path.join('roles', 'sysctl_tuning')
 ROLE_PREFIX = 'sysctl_tuning_'
 AUDIT_PREFIX = 'sysctl_audit_'
 AUDIT_SPEC = '__sysctl_audit_argument_spec'
+AUDIT_VARS = os.path.join('playbooks', 'vars', 'audit_argument_spec.yml')
+# The playbooks that load AUDIT_VARS and begin with its typo guard.
+AUDIT_PLAYBOOKS = ('audit.yml', 'audit_merge.yml')
 TUNE_PLAY_VARIABLES = '__sysctl_tune_playbook_variables'
 VARIABLE = re.compile(r'\b(?:sysctl_tuning|sysctl_audit)_[a-z0-9_]*[a-z0-9]\b')
 
@@ -371,13 +374,12 @@ def check_guards(root, facts):
     tune_play = load(root, os.path.join('playbooks', 'tune.yml'))[0]
     if tune_play.get('vars', {}).get('__sysctl_tuning_play_variables') != '{{ %s | list }}' % TUNE_PLAY_VARIABLES:
         errors.append('playbooks/tune.yml does not hand its own variables to the role\'s guard')
-    audit = load(root, os.path.join('playbooks', 'audit.yml'))[0]
-    audit_vars = audit.get('vars') or {}
+    audit_vars = load(root, AUDIT_VARS)
     if audit_vars.get('__sysctl_audit_known') != '{{ %s | list | sort }}' % AUDIT_SPEC:
-        errors.append('playbooks/audit.yml: __sysctl_audit_known is not the names of %s' % AUDIT_SPEC)
+        errors.append('%s: __sysctl_audit_known is not the names of %s' % (AUDIT_VARS, AUDIT_SPEC))
     if audit_vars.get('__sysctl_audit_allowed') != '{{ __sysctl_audit_known }}':
-        errors.append('playbooks/audit.yml: the guard allows %r, not the names of its argument spec'
-                      % audit_vars.get('__sysctl_audit_allowed'))
+        errors.append('%s: the guard allows %r, not the names of its argument spec'
+                      % (AUDIT_VARS, audit_vars.get('__sysctl_audit_allowed')))
 
     def normal(text, prefix, subject):
         """The expression with its prefix and subject (role, playbook) taken out, whitespace collapsed."""
@@ -388,15 +390,19 @@ def check_guards(root, facts):
         role_form = normal(role_vars.get('__sysctl_tuning_' + name), 'sysctl_tuning_', 'role')
         audit_form = normal(audit_vars.get('__sysctl_audit_' + name), 'sysctl_audit_', 'playbook')
         if role_form != audit_form or 'None' in (role_form, audit_form):
-            errors.append('the typo guards of the role and of playbooks/audit.yml differ in __*_%s:\n%s\n%s'
-                          % (name, role_form, audit_form))
+            errors.append('the typo guards of the role and of the audit playbooks (%s) differ in __*_%s:\n%s\n%s'
+                          % (AUDIT_VARS, name, role_form, audit_form))
     tune = task_using(tasks(root, os.path.join(ROLE, 'tasks', 'main.yml')), 'kerneltune.sysctl.tune')
     if '__sysctl_tuning_checked' not in str(list(tune['kerneltune.sysctl.tune'].values())):
         errors.append('the role\'s tune task does not read __sysctl_tuning_checked (the guard)')
-    first = audit['tasks'][0]
-    if '__sysctl_audit_checked' not in str(first) or 'ansible.builtin.validate_argument_spec' not in first:
-        errors.append('the first task of playbooks/audit.yml is not the argument spec check reading '
-                      '__sysctl_audit_checked (the guard)')
+    for playbook in AUDIT_PLAYBOOKS:
+        play = load(root, os.path.join('playbooks', playbook))[0]
+        first = play['tasks'][0]
+        if os.path.relpath(AUDIT_VARS, 'playbooks') not in (play.get('vars_files') or []):
+            errors.append('playbooks/%s does not load %s (its argument spec and guard)' % (playbook, AUDIT_VARS))
+        if '__sysctl_audit_checked' not in str(first) or 'ansible.builtin.validate_argument_spec' not in first:
+            errors.append('the first task of playbooks/%s is not the argument spec check reading '
+                          '__sysctl_audit_checked (the guard)' % playbook)
     return errors
 
 
@@ -586,7 +592,6 @@ def _spec_default(module, option, value):
 
 
 ARGSPEC = os.path.join(ROLE, 'meta', 'argument_specs.yml')
-AUDIT_VARS = os.path.join('playbooks', 'vars', 'audit_argument_spec.yml')
 
 # (id, mutation, check, a part of the sentence it must report)
 MUTATIONS = [
@@ -627,9 +632,13 @@ MUTATIONS = [
      check_role, 'role option sysctl_tuning_become is not passed to the tune module'),
     ('guard-names', _sub(os.path.join(ROLE, 'vars', 'main.yml'), '  - sysctl_tuning_shadowed\n', ''), check_guards,
      '__sysctl_tuning_known'),
-    ('guard-forms', _sub(os.path.join('playbooks', 'audit.yml'), "difference(__sysctl_audit_allowed) | sort }}",
+    ('guard-forms', _sub(AUDIT_VARS, "difference(__sysctl_audit_allowed) | sort }}",
                          "difference(__sysctl_audit_allowed) }}"), check_guards,
-     'the typo guards of the role and of playbooks/audit.yml differ in __*_unknown'),
+     'the typo guards of the role and of the audit playbooks (%s) differ in __*_unknown' % AUDIT_VARS),
+    ('merge-guard-not-read', _sub(os.path.join('playbooks', 'audit_merge.yml'),
+                                  '"{{ __sysctl_audit_argument_spec if __sysctl_audit_checked else {} }}"',
+                                  '"{{ __sysctl_audit_argument_spec }}"'), check_guards,
+     'the first task of playbooks/audit_merge.yml is not the argument spec check'),
     ('guard-not-read', _sub(os.path.join(ROLE, 'tasks', 'main.yml'), 'verify: "{{ __sysctl_tuning_checked }}"', 'verify: true'),
      check_guards, 'does not read __sysctl_tuning_checked'),
     ('tune-play-variables', _sub(os.path.join('playbooks', 'tune.yml'), '    __sysctl_tuning_play_variables:',

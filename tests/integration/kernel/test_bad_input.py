@@ -268,6 +268,17 @@ def test_role_refuses_bad_variables_at_entry(host, extra, message):
     assert fingerprint(host) == before
 
 
+@pytest.mark.parametrize('playbook', ['audit.yml', 'audit_merge.yml'])
+def test_audit_playbooks_refuse_an_unknown_variable(host, tmp_path, playbook):
+    """A typo in a sysctl_audit_* name stops the audit (and the merge) before anything is read or written."""
+    report = str(tmp_path / 'report')
+    rc, out, err = _harness.playbook(os.path.join(_harness.REPO, 'playbooks', playbook), _harness.inventory([host]),
+                                     extra_vars={'sysctl_audit_report_dir': report, 'sysctl_audit_formtas': ['json']},
+                                     check=playbook == 'audit.yml', expect_rc=2)
+    assert 'unknown variable(s) sysctl_audit_formtas; the playbook knows sysctl_audit_baseline_profile, ' in out + err
+    assert not os.path.exists(report)
+
+
 def test_host_wide_keys_are_persisted_but_not_written_live_in_a_container(host):
     swappiness = _harness.read_sysctl(host, ['vm.swappiness'])
     result = tune(host, {'settings': {'vm.swappiness': 10, 'net.core.somaxconn': 9000}}, expect_failed=False)
