@@ -51,9 +51,8 @@ LOCK_FILE = '.kerneltune-report.lock'
 SLICE_SPREAD_HOURS = 12
 
 
-def _write_html(report, path):
-    with open(path, 'w') as handle:
-        handle.write(render_html(report))
+def _write_html(report, out):
+    out.write(render_html(report).encode('utf-8'))  # ASCII: everything from hosts is escaped
 
 
 WRITERS = {'json': write_json, 'csv': write_csv, 'html': _write_html, 'prom': write_prom, 'junit': write_junit}
@@ -94,7 +93,7 @@ def _umask():
 def _write(path, writer, report):
     """Write one file atomically (_atomic.replace), with the mode the umask gives."""
     mode = 0o666 & ~_umask()
-    replace(path, lambda tmp: writer(report, tmp), lambda tmp: os.chmod(tmp, mode), '.report-')
+    replace(path, lambda out: writer(report, out), lambda descriptor: os.fchmod(descriptor, mode), '.report-')
 
 
 def _read_json(path, slim=False):

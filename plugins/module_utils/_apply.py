@@ -28,7 +28,7 @@ import shutil
 import stat
 import time
 
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._atomic import bytes_filler, replace
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._atomic import replace
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
     ApplyError,
     KernelRejectedError,
@@ -100,7 +100,8 @@ def lock(root='/'):
 
 
 def copy_xattrs(source, target):
-    """Copy every extended attribute of ``source`` to ``target`` (none where the file system has none)."""
+    """Copy every extended attribute of ``source`` to ``target`` (a path or a descriptor; none where the file
+    system has none)."""
     if not hasattr(os, 'listxattr'):
         return
     try:
@@ -120,7 +121,8 @@ def copy_xattrs(source, target):
 
 
 def keep_attributes(source, info, target):
-    """Give ``target`` the owner, extended attributes and mode of ``source`` (``info``: its stat)."""
+    """Give ``target`` (a path or a descriptor) the owner, extended attributes and mode of ``source`` (``info``: its
+    stat)."""
     if os.geteuid() == 0:
         os.chown(target, info.st_uid, info.st_gid)  # first: a chown drops security.capability
     copy_xattrs(source, target)
@@ -142,18 +144,18 @@ def write_atomic(path, data, mode=None, label=None):
             raise
         info = None
 
-    def prepare(tmp):
+    def prepare(descriptor):
         if info is not None:
-            keep_attributes(path, info, tmp)
+            keep_attributes(path, info, descriptor)
         else:
             if os.geteuid() == 0:
-                os.chown(tmp, 0, 0)
+                os.fchown(descriptor, 0, 0)
             if label:
-                os.setxattr(tmp, 'security.selinux', label.encode('ascii') + b'\0')
+                os.setxattr(descriptor, 'security.selinux', label.encode('ascii') + b'\0')
         if mode is not None or info is None:
-            os.chmod(tmp, DROPIN_MODE if mode is None else mode)
+            os.fchmod(descriptor, DROPIN_MODE if mode is None else mode)
 
-    replace(path, bytes_filler(data), prepare)
+    replace(path, lambda out: out.write(data), prepare)
 
 
 def keep_original(path, dest):

@@ -8,42 +8,50 @@ replacements on the host (_apply, which keeps the replaced file's owner and
 attributes), the audit's node_exporter textfile (_textfile) and the report
 files the audit_report action writes on the controller. A reader of
 ``path`` sees the old file or the new one, whole, never a part.
+
+The temporary file is only ever used through the descriptor that created
+it (``O_EXCL``): it is never opened again by name, so in a directory that
+others can write (a node_exporter textfile directory given to the
+exporter's user), a name swapped for a symlink is never followed, and a
+swapped name is never renamed into place.
 """
 
+import errno
 import os
 import tempfile
 
 
 def replace(path, fill, prepare=None, prefix='.kerneltune-', suffix=''):
-    """Make ``path`` the file that ``fill(temporary_path)`` writes, atomically.
+    """Make ``path`` hold what ``fill(out)`` writes, atomically.
 
     The temporary file is made in the directory of ``path`` (its name is
-    ``prefix``, random letters, ``suffix``); ``fill`` writes it by name,
-    ``prepare(temporary_path)`` (optional) gives it its mode, owner or
-    attributes; its data are flushed to disk and it is renamed over
-    ``path``. On any failure the temporary file is removed, ``path`` is as
-    it was, and the exception propagates.
+    ``prefix``, random letters, ``suffix``; mode 0600 until ``prepare``
+    changes it). ``fill`` writes the content to ``out``, the temporary file
+    open in binary mode; ``prepare(descriptor)`` (optional) gives it its
+    mode, owner or attributes through its descriptor (``os.fchmod``,
+    ``os.fchown``, ``os.setxattr``). Its data are then flushed to disk and it
+    is renamed over ``path``, unless its name no longer leads to it (then
+    OSError EEXIST). On any failure the temporary file is removed, ``path``
+    is as it was, and the exception propagates.
     """
     handle, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=os.path.dirname(path) or '.')
-    os.close(handle)
     try:
-        fill(tmp)
-        if prepare is not None:
-            prepare(tmp)
-        descriptor = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+        with os.fdopen(handle, 'wb') as out:
+            fill(out)
+            out.flush()
+            if prepare is not None:
+                prepare(out.fileno())
+            os.fsync(out.fileno())
+            written = os.fstat(out.fileno())
+        named = os.lstat(tmp)
+        if (named.st_dev, named.st_ino) != (written.st_dev, written.st_ino):
+            raise OSError(errno.EEXIST, 'the temporary file was replaced by another while it was written; %s was '
+                                        'not changed' % path, tmp)
         os.rename(tmp, path)
+        tmp = None
     finally:
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
-
-
-def bytes_filler(data):
-    """A ``fill`` for replace that writes ``data`` (bytes)."""
-    def fill(path):
-        with open(path, 'wb') as out:
-            out.write(data)
-    return fill
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:  # the failure that brought us here is the one to report
+                pass

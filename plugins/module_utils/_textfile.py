@@ -13,7 +13,7 @@ or the new one, whole.
 import errno
 import os
 
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._atomic import bytes_filler, replace
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._atomic import replace
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
 
 TEMP_PREFIX = '.kerneltune_sysctl.'
@@ -67,7 +67,7 @@ def update(directory, name, data, check_mode=False):
     if check_mode:
         return path, True
     try:
-        replace(path, bytes_filler(data), lambda tmp: os.chmod(tmp, MODE), TEMP_PREFIX, TEMP_SUFFIX)
+        replace(path, lambda out: out.write(data), lambda descriptor: os.fchmod(descriptor, MODE), TEMP_PREFIX, TEMP_SUFFIX)
     except (IOError, OSError) as exc:
         raise TextfileError('cannot write %s: %s; nothing was changed' % (path, exc.strerror or exc))
     return path, True

@@ -91,8 +91,9 @@ def verify_failure(plan, after):
     problems = not_holding(after['sysctl'], plan.wanted.expectations, plan.boot_only)
     if not problems:
         return None
-    return 'after the change these keys do not hold: %s' % '; '.join(
-        '%s (%s)' % item for item in sorted(problems.items()))
+    return '%s these keys do not hold: %s' % (
+        'after the change' if plan.changes_host else 'nothing needed changing, but', '; '.join(
+            '%s (%s)' % item for item in sorted(problems.items())))
 
 
 def check_dropin_path(path, own_dir=OWN_DIR):

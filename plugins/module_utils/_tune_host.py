@@ -36,7 +36,8 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import (
     is_owned, read_only_warning, render_dropin, targets,
 )
 
-__all__ = ['OWN_DIR', 'check_path', 'make_plan', 'plan_live', 'planned_shadows', 'read_after', 'shadow_edits']
+__all__ = ['OWN_DIR', 'check_path', 'make_plan', 'plan_live', 'planned_shadows', 'read_after', 'read_view',
+           'shadow_edits']
 
 
 def check_path(path, own_dir=OWN_DIR, dirs=SYSCTL_D_DIRS):
@@ -181,12 +182,16 @@ def make_plan(request, root='/'):
 def read_after(plan, root='/'):
     """The audit of a Plan's keys after it was applied (_audit.audit_view).
 
-    Read afresh (files, live values, the kernel check) when the plan changed
-    the host; a plan that changes nothing leaves the host as make_plan read
-    it, so its view before is the view after (a steady-state rerun reads the
-    host once).
+    After a change, read afresh (read_view); a plan that changes nothing
+    leaves the host as make_plan read it, so its audit before is its audit
+    after (a steady-state rerun reads the host once).
     """
     if not plan.changes_host:
         return plan.before
+    return read_view(plan, root)
+
+
+def read_view(plan, root='/'):
+    """The audit of a Plan's keys read afresh from the host under ``root``: files, live values, the kernel check."""
     return audit_view(plan.wanted, read_host(plan.wanted.expectations, plan.applier, plan.reload_applier,
                                              plan.request.kernel_check, root))

@@ -34,10 +34,10 @@ description:
     C(/run/kerneltune-sysctl.lock), opened without following a symlink and refused unless it is a regular file
     (where there is no C(/run), the directory C(/etc) itself is locked; nothing is ever created in
     C(/etc/sysctl.d)). Check mode takes no lock.
-  - After a change the host is audited again, from scratch, with the logic of M(kerneltune.sysctl.audit); a run
-    that changes nothing leaves the host as it was read, so its audit before is its audit after (a rerun reads
-    the host once). With O(verify=true) the task fails unless every key holds live and at the next boot.
-    RV(before) and RV(after) hold both audits, so one module run per host does the whole job.
+  - After a change the host is audited again, from scratch, with the logic of M(kerneltune.sysctl.audit). When
+    nothing needs changing, the host is read once and RV(after) is the same audit as RV(before). With
+    O(verify=true) the task fails unless every key holds live and at the next boot. RV(before) and RV(after) hold
+    both audits, so one module run per host does the whole job.
   - Most users call it through the role C(kerneltune.sysctl.sysctl_tuning), which also prints the drift it found.
 author:
   - kerneltune.sysctl contributors (@kerneltune)
@@ -232,8 +232,8 @@ drift:
   sample: ["net.ipv4.tcp_max_tw_buckets is 5000, expected >= 262144: drift, still at alibaba_cloud_default"]
 after:
   description:
-    - The audit of the managed keys after the change, read afresh from the kernel and the files.
-    - When the run changed nothing, the audit read before it (equal to RV(before)).
+    - After a change, the audit of the managed keys read afresh from the kernel and the files.
+    - When nothing needed changing, the same audit as RV(before) (the host is read once).
   returned: when not in check mode
   type: dict
 '''

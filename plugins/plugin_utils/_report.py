@@ -7,8 +7,10 @@ Pure functions over plain dicts, so 1,000 hosts x 30 keys aggregate in
 well under a second; writers stream row by row to bounded memory.
 """
 
+import contextlib
 import csv
 import hashlib
+import io
 import json
 import re
 from collections import Counter
@@ -263,8 +265,20 @@ def csv_rows(report):
             yield row
 
 
-def write_csv(report, path):
-    with open(path, 'w', newline='', encoding='utf-8', errors='surrogateescape') as handle:
+@contextlib.contextmanager
+def text_stream(out, newline=None, errors='strict'):
+    """``out`` (a binary file, such as the temporary file of _atomic.replace) as UTF-8 text, left open after."""
+    text = io.TextIOWrapper(out, encoding='utf-8', errors=errors, newline=newline)
+    try:
+        yield text
+        text.flush()
+    finally:
+        text.detach()
+
+
+def write_csv(report, out):
+    """Write report.csv to ``out``, a binary file."""
+    with text_stream(out, newline='', errors='surrogateescape') as handle:
         writer = csv.writer(handle)
         writer.writerow(CSV_FIELDS)
         writer.writerows(csv_rows(report))
@@ -273,8 +287,9 @@ def write_csv(report, path):
 _HOSTS_OPEN = '"hosts":{\n'
 
 
-def write_json(report, path):
-    """report.json: compact, keys sorted, one line per host (jq or python -m json.tool show it indented).
+def write_json(report, out):
+    """Write report.json to ``out``, a binary file: compact, keys sorted, one line per host (jq or python -m
+    json.tool show it indented).
 
     Written host by host, so the whole document never sits in memory as one string,
     and laid out so that read_json can read it back one host at a time.
@@ -282,7 +297,7 @@ def write_json(report, path):
     def dumps(value):
         return json.dumps(value, sort_keys=True, separators=(',', ':'), default=str)
 
-    with open(path, 'w', encoding='utf-8') as handle:
+    with text_stream(out) as handle:
         handle.write('{')
         for index, name in enumerate(sorted(report)):
             handle.write('%s%s:' % (',' if index else '', dumps(name)))

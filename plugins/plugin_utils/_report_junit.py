@@ -42,6 +42,7 @@ import json
 import re
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import STATUSES, describe_text
+from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import text_stream
 
 # What each status of _compare.STATUSES becomes (None: the test case passes); anything else is an error.
 KINDS = {'ok': None, 'drift': 'failure', 'boot_drift': 'failure', 'missing': 'failure',
@@ -380,8 +381,8 @@ class _Writer:
         return ''.join(parts)
 
 
-def write_junit(report, path):
-    """Write the report (the dict of _report.build_report) as JUnit XML to ``path``, host by host.
+def write_junit(report, out):
+    """Write the report (the dict of _report.build_report) as JUnit XML to ``out`` (a binary file), host by host.
 
     A first pass counts the test cases (``<testsuites>`` carries the
     totals); the second writes one host's suite at a time.
@@ -391,7 +392,7 @@ def write_junit(report, path):
     profile = report.get('profile')
     title = 'kerneltune.sysctl audit' + (' (profile %s)' % _clean(profile, NAME_LIMIT) if profile else '')
     writer = _Writer(report)
-    with open(path, 'w', encoding='utf-8', newline='\n') as handle:
+    with text_stream(out, newline='\n') as handle:
         handle.write('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="%s" tests="%d" failures="%d" '
                      'errors="%d" time="0">\n' % (_attr(title), sum(c[0] for c in counts), sum(c[1] for c in counts),
                                                   sum(c[2] for c in counts)))

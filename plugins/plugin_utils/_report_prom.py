@@ -43,8 +43,7 @@ def prom_chunks(report):
     return exposition(fleet_hosts(report), generated_seconds(report.get('generated')))
 
 
-def write_prom(report, path):
-    """Write report.prom to ``path`` (UTF-8: every label value was checked to encode)."""
-    with open(path, 'wb') as handle:
-        for chunk in prom_chunks(report):
-            handle.write(chunk.encode('utf-8'))
+def write_prom(report, out):
+    """Write report.prom to ``out``, a binary file (UTF-8: every label value was checked to encode)."""
+    for chunk in prom_chunks(report):
+        out.write(chunk.encode('utf-8'))

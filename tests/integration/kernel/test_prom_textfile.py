@@ -83,7 +83,8 @@ def test_audit_playbook_writes_the_textfile_of_each_host(host, tmp_path):
 
     # the fleet file of the same run holds the same values, labelled with the host
     fleet = tmp_path / 'fleet.prom'
-    write_prom(report, str(fleet))
+    with open(str(fleet), 'wb') as out:
+        write_prom(report, out)
     fleet_samples, types = parse(fleet.read_text())
     assert value(fleet_samples, 'kerneltune_sysctl_live_value', host=host, key=TW) == 5000
     assert value(fleet_samples, 'kerneltune_sysctl_host_state', host=host, state='audited') == 1

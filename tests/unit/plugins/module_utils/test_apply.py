@@ -19,7 +19,7 @@ import pytest
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._apply import HostWriter, apply_plan
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import ApplyError, KernelRejectedError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import tune_request, verify_failure
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune_host import make_plan, read_after
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune_host import make_plan, read_after, read_view
 
 LOCAL = b'net.core.somaxconn = 128\n'
 SETTINGS = {'net.ipv4.tcp_max_tw_buckets': {'min': 262144}, 'net.core.somaxconn': 8192,
@@ -120,7 +120,20 @@ def test_apply_then_verify_then_nothing_left_to_do(host, tune_params, tree_state
     assert tree_state(host) == state
     # ... and reads the host once: its view after is the view before, equal to a fresh read
     assert read_after(again, host) is again.before
-    assert again.before == after
+    assert again.before == after == read_view(again, host)
+
+
+@pytest.mark.parametrize('options, settings', [
+    ({'apply_live': False}, SETTINGS),
+    ({'missing': 'skip'}, dict(SETTINGS, **{'net.core.no_such_key': 1})),
+    ({'shadowed': 'ignore'}, SETTINGS),
+], ids=['persist-only', 'missing-skipped', 'shadows-ignored'])
+def test_a_rerun_that_changes_nothing_reports_what_a_fresh_read_sees(host, tune_params, options, settings):
+    apply_plan(make_plan(tune_request(tune_params(settings=settings, **options)), host), HostWriter(host))
+    again = make_plan(tune_request(tune_params(settings=settings, **options)), host)
+    assert again.changes_host is False
+    assert read_after(again, host) is again.before
+    assert again.before == read_view(again, host)
 
 
 def test_a_failed_file_write_restores_everything(host, tune_params, tree_state):
@@ -251,3 +264,15 @@ def test_a_hidden_copy_that_cannot_be_removed_is_a_warning(host, tune_params):
     (warning,) = warnings
     assert re.match(r'could not remove %s/\.90-kerneltune\.conf\.\d+\..*~, a copy of the drop-in before this run: '
                     % re.escape(os.path.dirname(dropin)), warning)
+
+
+def test_a_rerun_that_changes_nothing_but_does_not_hold_says_so(host, tune_params):
+    """With shadowed=ignore a later file keeps undoing a key at boot: the rerun changes nothing and fails verify."""
+    params = tune_params(settings=SETTINGS, shadowed='ignore')
+    first = make_plan(tune_request(params), host)
+    apply_plan(first, HostWriter(host))
+    assert verify_failure(first, read_after(first, host)).startswith('after the change these keys do not hold: ')
+    again = make_plan(tune_request(params), host)
+    assert again.changes_host is False
+    assert verify_failure(again, read_after(again, host)).startswith(
+        'nothing needed changing, but these keys do not hold: net.core.somaxconn (')

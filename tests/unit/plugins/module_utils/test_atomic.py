@@ -34,15 +34,16 @@ def test_the_temporary_file_is_filled_prepared_and_synced_before_the_rename(tmp_
         events.append(('rename', src, dst))
         return real_rename(src, dst)
 
-    def prepare(tmp):
+    def prepare(descriptor):
+        tmp = os.readlink('/proc/self/fd/%d' % descriptor)
         with open(tmp, 'rb') as handle:
-            assert handle.read() == b'new\n'
+            assert handle.read() == b'new\n'  # written and flushed before prepare
         events.append(('prepare', tmp))
-        os.chmod(tmp, 0o640)
+        os.fchmod(descriptor, 0o640)
 
     monkeypatch.setattr(_atomic.os, 'fsync', fsync)
     monkeypatch.setattr(_atomic.os, 'rename', rename)
-    _atomic.replace(path, _atomic.bytes_filler(b'new\n'), prepare, prefix='.x-', suffix='.tmp')
+    _atomic.replace(path, lambda out: out.write(b'new\n'), prepare, prefix='.x-', suffix='.tmp')
     (dummy, tmp), (dummy2, synced), (dummy3, src, dst) = events
     assert [event[0] for event in events] == ['prepare', 'fsync', 'rename']
     assert tmp == synced == src and dst == path
@@ -61,7 +62,7 @@ def test_a_failure_at_any_stage_leaves_the_file_and_no_temporary_file(tmp_path, 
     def fail(*args):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    fill, prepare = _atomic.bytes_filler(b'new\n'), None
+    fill, prepare = (lambda out: out.write(b'new\n')), None
     if stage == 'fill':
         fill = fail
     elif stage == 'prepare':
@@ -75,7 +76,46 @@ def test_a_failure_at_any_stage_leaves_the_file_and_no_temporary_file(tmp_path, 
     assert (tmp_path / 'file.conf').read_bytes() == b'old\n' and os.stat(path).st_ino == before.st_ino
 
 
-def test_a_new_file_is_made(tmp_path):
+def test_a_failed_cleanup_does_not_hide_the_failure(tmp_path, monkeypatch):
+    path = _old(tmp_path)
+
+    def full(out):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def busy(name):
+        raise OSError(errno.EBUSY, os.strerror(errno.EBUSY), name)
+
+    monkeypatch.setattr(_atomic.os, 'unlink', busy)
+    with pytest.raises(OSError) as exc:
+        _atomic.replace(path, full)
+    assert exc.value.errno == errno.ENOSPC
+
+
+def test_a_new_file_is_made_with_mode_0600_unless_prepared(tmp_path):
     path = str(tmp_path / 'new.prom')
-    _atomic.replace(path, _atomic.bytes_filler(b''))
+    _atomic.replace(path, lambda out: None)
     assert os.listdir(str(tmp_path)) == ['new.prom'] and os.path.getsize(path) == 0
+    assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_the_temporary_file_is_never_opened_again_by_name(tmp_path, monkeypatch):
+    """A name swapped for a symlink (a directory others can write) is not followed: the target stays as it was."""
+    target = tmp_path / 'shadow'
+    target.write_bytes(b'root:secret\n')
+    os.chmod(str(target), 0o600)
+    directory = tmp_path / 'textfiles'
+    directory.mkdir()
+    path = str(directory / 'kerneltune_sysctl.prom')
+
+    def swap(out):
+        # the attacker replaces the temporary name by a symlink to the target, while the file is being written
+        tmp = os.readlink('/proc/self/fd/%d' % out.fileno())
+        os.unlink(tmp)
+        os.symlink(str(target), tmp)
+        out.write(b'# metrics\n')
+
+    with pytest.raises(OSError) as exc:
+        _atomic.replace(path, swap, lambda descriptor: os.fchmod(descriptor, 0o644), prefix='.kt.', suffix='.tmp')
+    assert exc.value.errno == errno.EEXIST and 'was replaced by another' in str(exc.value)
+    assert target.read_bytes() == b'root:secret\n' and os.stat(str(target)).st_mode & 0o777 == 0o600
+    assert os.listdir(str(directory)) == []  # neither the symlink nor a file renamed into place

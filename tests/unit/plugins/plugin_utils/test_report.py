@@ -214,8 +214,10 @@ def test_csv_rows_order():
 
 def test_write_csv_and_json(tmp_path):
     rep = fleet()
-    write_csv(rep, str(tmp_path / 'r.csv'))
-    write_json(rep, str(tmp_path / 'r.json'))
+    with open(str(tmp_path / 'r.csv'), 'wb') as out:
+        write_csv(rep, out)
+    with open(str(tmp_path / 'r.json'), 'wb') as out:
+        write_json(rep, out)
     with open(str(tmp_path / 'r.csv'), newline='') as handle:
         rows = list(csv.reader(handle))
     assert tuple(rows[0]) == CSV_FIELDS
@@ -276,8 +278,10 @@ def test_thousand_hosts_bounded_memory(tmp_path):
         results = synthetic_results()
         rep = build_report(results, dict(('down-%d' % i, 'unreachable') for i in range(10)), {'bad': 'failed'},
                            'high_connection', 'alibaba_cloud_default', '2026-01-01T00:00:00Z')
-        write_json(rep, str(tmp_path / 'report.json'))
-        write_csv(rep, str(tmp_path / 'report.csv'))
+        with open(str(tmp_path / 'report.json'), 'wb') as out:
+            write_json(rep, out)
+        with open(str(tmp_path / 'report.csv'), 'wb') as out:
+            write_csv(rep, out)
         with open(str(tmp_path / 'report.html'), 'w') as handle:
             handle.write(render_html(rep))
         peak = tracemalloc.get_traced_memory()[1]

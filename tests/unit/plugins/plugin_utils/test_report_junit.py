@@ -180,7 +180,8 @@ EXPECTED = {
 
 def write(report, tmp_path, name='report.junit.xml'):
     path = str(tmp_path / name)
-    write_junit(report, path)
+    with open(path, 'wb') as out:
+        write_junit(report, out)
     return path
 
 
@@ -379,7 +380,8 @@ def test_ten_thousand_hosts_fast_in_bounded_memory(tmp_path):
     report = synthetic_report()
     path = str(tmp_path / 'report.junit.xml')
     start = time.process_time()
-    write_junit(report, path)
+    with open(path, 'wb') as out:
+        write_junit(report, out)
     cpu = time.process_time() - start
     size = os.path.getsize(path)
     with open(path, 'rb') as handle:
@@ -392,7 +394,8 @@ def test_ten_thousand_hosts_fast_in_bounded_memory(tmp_path):
     part['hosts'] = dict((host, report['hosts'][host]) for host in part['host_order'])
     tracemalloc.start()
     try:
-        write_junit(part, path)
+        with open(path, 'wb') as out:
+            write_junit(part, out)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

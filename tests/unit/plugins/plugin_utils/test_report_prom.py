@@ -55,7 +55,8 @@ def test_report_prom_of_a_fleet(tmp_path):
                          {'bad': 'MODULE FAILURE'})
     report['changes'] = {'ignored': True}  # keys other writers add are not read
     path = str(tmp_path / 'report.prom')
-    write_prom(report, path)
+    with open(path, 'wb') as out:
+        write_prom(report, out)
     text = read(path)
     samples, types = parse(text)
     states = dict((dict(labels)['host'], dict(labels)['state']) for (name, labels) in samples
@@ -87,7 +88,8 @@ def test_generated_seconds():
 
 def test_an_empty_fleet(tmp_path):
     path = str(tmp_path / 'report.prom')
-    write_prom(make_report({}), path)
+    with open(path, 'wb') as out:
+        write_prom(make_report({}), out)
     samples, types = parse(read(path))
     assert samples == {('kerneltune_sysctl_report_timestamp_seconds', ()): 1795705200}
     promtool_check(read(path))
@@ -106,7 +108,8 @@ def test_ten_thousand_hosts(tmp_path):
     report = fleet(HOSTS)
     path = str(tmp_path / 'report.prom')
     start, cpu = time.perf_counter(), time.process_time()
-    write_prom(report, path)
+    with open(path, 'wb') as out:
+        write_prom(report, out)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     size = os.path.getsize(path)
     print('report.prom, %d hosts x %d keys: %.2f s (%.2f s CPU), %.1f MB' % (HOSTS, KEYS, elapsed, cpu, size / 1e6))
@@ -127,7 +130,8 @@ def test_memory_is_bounded_by_the_entries_not_the_text(tmp_path):
     path = str(tmp_path / 'report.prom')
     tracemalloc.start()
     try:
-        write_prom(report, path)
+        with open(path, 'wb') as out:
+            write_prom(report, out)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import csv
-import importlib
 import io
 import json
 
@@ -14,11 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.kerneltune.sysctl.plugins.action.audit_report import _classify
+from ansible_collections.kerneltune.sysctl.plugins.action.audit_report import WRITERS, _classify
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import (
     CSV_FIELDS, MalformedResult, build_report, csv_rows, host_result, neutralise, read_json, write_csv, write_json,
 )
-from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report_html import render_html
 
 GOOD = {'net.core.somaxconn': {'status': 'drift', 'live': '4096'}}
 
@@ -94,7 +92,8 @@ def test_every_host_field_reaches_the_csv_neutralised(tmp_path):
                  at_baseline=None, error=evil, reload=evil, reload_source=evil, reason=evil)
     results = {'web1': {'sysctl': {'@SUM(1)': entry}, 'pressure': {'verdict': {'@SUM(1)': '+overflow'}}}}
     report = build_report(results, {'lb1': "=1+cmd|' /C calc'!A0"}, {'db1': '-2+cmd|x'}, None, None, 'now')
-    write_csv(report, str(tmp_path / 'r.csv'))
+    with open(str(tmp_path / 'r.csv'), 'wb') as out:
+        write_csv(report, out)
     with open(str(tmp_path / 'r.csv'), newline='', encoding='utf-8') as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == list(CSV_FIELDS)
@@ -104,15 +103,8 @@ def test_every_host_field_reaches_the_csv_neutralised(tmp_path):
 
 
 def _writers():
-    writers = [('json', write_json), ('csv', write_csv),
-               ('html', lambda report, path: open(path, 'w').write(render_html(report)))]
-    for module, name in (('_report_prom', 'write_prom'), ('_report_junit', 'write_junit')):
-        try:
-            mod = importlib.import_module('ansible_collections.kerneltune.sysctl.plugins.plugin_utils.' + module)
-        except ImportError:
-            continue
-        writers.append((name, getattr(mod, name)))
-    return writers
+    """The audit_report action's own writers (one per format), named by format."""
+    return sorted(WRITERS.items())
 
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
@@ -137,7 +129,8 @@ def test_any_host_data_gives_a_report_and_every_file(tmp_path, hosts):
     assert sorted(list(results) + list(unreachable) + list(failed)) == sorted(hosts)
     report = build_report(results, unreachable, failed, 'high_connection', None, '2026-11-26T00:00:00Z')
     for name, writer in _writers():
-        writer(report, str(tmp_path / name))
+        with open(str(tmp_path / name), 'wb') as out:
+            writer(report, out)
     with open(str(tmp_path / 'json'), encoding='utf-8') as handle:
         assert sorted(json.load(handle)['host_status']) == sorted(results)
     with open(str(tmp_path / 'csv'), newline='', encoding='utf-8', errors='surrogateescape') as handle:
@@ -157,7 +150,8 @@ def test_report_json_is_written_and_read_back_host_by_host(tmp_path):
     report = build_report(results, {'db': 'down'}, {}, 'high_connection', None, '2026-11-26T00:00:00Z')
     report['changes'] = None
     path = tmp_path / 'r.json'
-    write_json(report, str(path))
+    with open(str(path), 'wb') as out:
+        write_json(report, out)
     text = path.read_text(encoding='utf-8')
     assert json.loads(text) == json.loads(json.dumps(report))
     assert len(text.splitlines()) == 1 + len(results) + 1  # the head, one line per host, the tail
