@@ -62,7 +62,10 @@ def test_a_failure_at_any_stage_leaves_the_file_and_no_temporary_file(tmp_path, 
     def fail(*args):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    fill, prepare = (lambda out: out.write(b'new\n')), None
+    def write_new(out):
+        out.write(b'new\n')
+
+    fill, prepare = write_new, None
     if stage == 'fill':
         fill = fail
     elif stage == 'prepare':
