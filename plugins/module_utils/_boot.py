@@ -22,8 +22,13 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import PROC_SYS_PREFIX
 
 # key: canonical key; value: the string written (the applier adds "\n");
-# source: "file:line"; path: the /proc/sys path written.
-Write = namedtuple('Write', 'key value source ignore_failure')
+# source: "file:line" (or the other writer's words); condition: None, or
+# tuned's ">" / "<" (written only when the value is above / below the key's
+# then); writer: who writes it at boot: "cmdline" (the kernel's command
+# line), "applier" (the sysctl files), "tuned" (its profile) or
+# "tuned_reapply" (tuned applying the files again).
+Write = namedtuple('Write', 'key value source ignore_failure condition writer')
+Write.__new__.__defaults__ = (False, None, 'applier')
 
 
 def _source(item):

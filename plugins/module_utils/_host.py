@@ -29,7 +29,9 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._boot import wri
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host_files import (
     BLOCKS,
     conf_files,
+    decode,
     not_read,
+    read_bytes,
     read_assignments,
     read_texts,
     sysctl_d_dirs,
@@ -48,7 +50,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import (
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._predict import combine
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._pressure import PRESSURE_KEYS, pressure
-from ansible_collections.kerneltune.sysctl.plugins.module_utils import _netns
+from ansible_collections.kerneltune.sysctl.plugins.module_utils import _netns, _writers
 
 # One applier's reading of the sysctl files: the files in its order, their
 # assignments in that order, and the problems (unreadable files, bad lines).
@@ -138,10 +140,92 @@ def _writes(applier, root, texts):
     return reading, writes, None
 
 
+def _text_or_none(path):
+    try:
+        data = read_bytes(path)
+    except (IOError, OSError):
+        return None
+    return None if data is None else decode(data)
+
+
+def tuned_enabled(root='/'):
+    """True when tuned starts at boot: installed and its service wanted by a target (systemctl enable)."""
+    if not any(os.path.exists(under(root, path)) for path in ('/usr/sbin/tuned', '/usr/bin/tuned')):
+        return False
+    wants = ('/etc/systemd/system/multi-user.target.wants/tuned.service',
+             '/etc/systemd/system/graphical.target.wants/tuned.service')
+    return any(os.path.lexists(under(root, path)) for path in wants)
+
+
+def _tuned_profile(name, root, seen, problems):
+    """The sections of a profile and of what it includes, includes first; [] when it cannot be found."""
+    if name in seen:
+        problems.append('tuned profile %s includes itself' % name)
+        return []
+    seen.add(name)
+    for directory in _writers.TUNED_PROFILE_DIRS:
+        path = '%s/%s/tuned.conf' % (directory, name)
+        text = _text_or_none(under(root, path))
+        if text is not None:
+            sections = _writers.parse_ini(text)
+            chain = []
+            for included in _writers.profile_includes(sections):
+                chain.extend(_tuned_profile(included, root, seen, problems))
+            return chain + [(path, sections)]
+    problems.append('tuned profile %s: no tuned.conf in %s' % (name, ', '.join(_writers.TUNED_PROFILE_DIRS)))
+    return []
+
+
+def tuned_writes(root='/', texts=None):
+    """``(writes, problems)`` of tuned at boot: its active profile's sysctl values, then its re-apply of the files.
+
+    Nothing when tuned is not enabled. ``texts`` (read_texts form) caches
+    the sysctl files read.
+    """
+    if not tuned_enabled(root):
+        return [], []
+    problems = []
+    names = _writers.active_profiles(_text_or_none(under(root, _writers.TUNED_ACTIVE)))
+    chain = []
+    for name in names:
+        chain.extend(_tuned_profile(name, root, set(), problems))
+    options, variables = _writers.merge_profile_options([sections for dummy, sections in chain])
+    has_sysctl = any(_writers.sysctl_options(sections) or 'sysctl' in sections for dummy, sections in chain)
+    writes, more = _writers.profile_writes(options, variables, 'tuned profile %s' % ' '.join(names))
+    problems.extend(more)
+    main = _writers.parse_main_conf(_text_or_none(under(root, _writers.TUNED_MAIN)))
+    # tuned re-applies the files from its sysctl plugin: only when the profile has a sysctl section
+    if has_sysctl and _writers.reapplies(main):
+        listings = []
+        for directory in _writers.TUNED_REAPPLY_DIRS:
+            try:
+                listings.append((directory, sorted(os.listdir(under(root, directory)))))
+            except (IOError, OSError):
+                continue
+        for path in _writers.reapply_files(listings):
+            text = _text_or_none(under(root, path))
+            if text is not None:
+                writes.extend(_writers.reapply_writes(path, text))
+    return writes, problems
+
+
+def boot_writers(root='/', texts=None):
+    """``(before, after, problems)``: the writes of the kernel command line (before the applier) and of tuned
+    (after it) at the next boot of this host; nothing inside a container, whose boot is not the host's.
+    """
+    if in_container(root):
+        return [], [], []
+    cmdline = _text_or_none(under(root, '/proc/cmdline')) or ''
+    release = _text_or_none(under(root, '/proc/sys/kernel/osrelease')) or ''
+    before, problems = _writers.cmdline_writes(cmdline.strip(), release.strip())
+    after, more = tuned_writes(root, texts)
+    return before, after, problems + more
+
+
 def _oracle(keys, writes, initial=(), notes=None):
     """Replay the net.* writes in a throwaway namespace; None (and why, in ``notes``) when that cannot be done."""
-    net_writes = [(item.key, item.value) for item in writes if is_namespaced(item.key)]
-    net_keys = sorted(set([key for key in keys if is_namespaced(key)] + [key for key, dummy in net_writes]))
+    net_writes = [(item.key, item.value, item.condition) for item in writes if is_namespaced(item.key)]
+    net_keys = sorted(set([key for key in keys if is_namespaced(key)] + [item[0] for item in net_writes]))
     if not net_keys:
         return None
     try:
@@ -163,12 +247,16 @@ def predict_host(applier, keys, live, oracle=True, texts=None, reload_applier=No
     Returns ``(files, problems, {key: prediction dict})`` (see _predict.combine).
     """
     texts = {} if texts is None else texts
-    boot, boot_writes, blocked = _writes(applier, root, texts)
+    boot, applier_writes, blocked = _writes(applier, root, texts)
     reload_applier = reload_applier or RELOAD_APPLIER[applier]
     if reload_applier == applier:
-        reload, reload_writes, reload_blocked = boot, boot_writes, blocked
+        reload, reload_writes, reload_blocked = boot, applier_writes, blocked
     else:
         reload, reload_writes, reload_blocked = _writes(reload_applier, root, texts)
+    first, last, writer_problems = boot_writers(root, texts)
+    if notes is not None:
+        notes.extend(writer_problems)
+    boot_writes = first + applier_writes + last
     boot_unread, reload_unread = not_read(boot.problems), not_read(reload.problems)
     proc = under(root, PROC_SYS)
 
@@ -176,13 +264,16 @@ def predict_host(applier, keys, live, oracle=True, texts=None, reload_applier=No
         return live[key] if key in live else live_or_none(key, proc)
 
     boot_oracle = reload_oracle = None
+    unjudged, copied = {}, ()
     if oracle:
         boot_oracle = _oracle(keys, boot_writes, notes=notes)
         if boot_oracle is not None:
             touched = sorted(set(item.key for item in reload_writes if is_namespaced(item.key)))
             initial = [(key, current(key)) for key in touched if current(key) is not None]
             reload_oracle = _oracle(keys, reload_writes, initial)
-    predictions = combine(keys, current, boot_writes, reload_writes, boot_oracle, reload_oracle)
+            if not in_container(root):
+                unjudged, copied = _initial_namespace(keys, boot_oracle, proc, current, notes)
+    predictions = combine(keys, current, boot_writes, reload_writes, boot_oracle, reload_oracle, unjudged, copied)
     for prediction in predictions.values():
         prediction['blocked'] = blocked or reload_blocked
         # a file only root can read may set the key: the model cannot say what the appliers leave
@@ -191,6 +282,19 @@ def predict_host(applier, keys, live, oracle=True, texts=None, reload_applier=No
         if reload_unread:
             prediction['reload_undecided'] = reload_unread
     return boot.files, boot.problems, predictions
+
+
+def _initial_namespace(keys, oracle, proc, current, notes):
+    """``(unjudged, copied)`` for a host audited in its initial network namespace (see _netns.initial_only)."""
+    unjudged = {}
+    for key in oracle[4]:
+        if writable(key, proc):
+            unjudged[key] = 'a new network namespace shows it read-only (only the initial one may write it)'
+    copied = _netns.copied_keys([key for key in keys if is_namespaced(key)],
+                                current('net.core.devconf_inherit_init_net'))
+    if unjudged and notes is not None:
+        notes.append('the model decided %s: %s' % (', '.join(sorted(unjudged)), unjudged[sorted(unjudged)[0]]))
+    return unjudged, copied
 
 
 def predict(applier, keys, oracle=True, root='/'):

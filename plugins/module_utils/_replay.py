@@ -57,15 +57,23 @@ Final = namedtuple('Final', 'value source undecided rejected certain')
 _START = (None, None, None, (), True)
 
 
+# conf.default settings whose writes the kernel does not copy to the devices: forwarding (its own handler,
+# devinet_sysctl_forward, changes the devices only for conf.all) and the "flushing" entries (their handler flushes
+# the route cache and never calls devinet_conf_proc). Seen on 6.18: a write to each leaves lo's value alone.
+NOT_COPIED_FROM_DEFAULT = ('forwarding', 'mc_forwarding', 'disable_xfrm', 'disable_policy', 'promote_secondaries',
+                           'route_localnet', 'drop_unicast_in_l2_multicast')
+
+
 def default_counterpart(key):
     """For ``net.ipv4.conf.<device>.<name>``, the ``net.ipv4.conf.default.<name>`` whose writes reach it, or None.
 
     The kernel copies a value written to ``conf.default`` to every device
     whose own value was never written (devinet_copy_dflt_conf), even when
-    the write itself fails.
+    the write itself fails, except for NOT_COPIED_FROM_DEFAULT.
     """
     parts = key.split('.')
-    if len(parts) == 5 and parts[:3] == ['net', 'ipv4', 'conf'] and parts[3] not in ('all', 'default'):
+    if len(parts) == 5 and parts[:3] == ['net', 'ipv4', 'conf'] and parts[3] not in ('all', 'default') \
+            and parts[4] not in NOT_COPIED_FROM_DEFAULT:
         return 'net.ipv4.conf.default.' + parts[4]
     return None
 
@@ -85,8 +93,31 @@ class _Model(object):
             return entry[0]
         return self.current(key)
 
+    def _condition(self, item):
+        """Whether tuned's conditional write is made: True, False, or None (the model cannot tell)."""
+        entry = self.state.get(item.key)
+        if self.boot and (entry is None or entry[0] is None):
+            return None  # compared with the kernel's default, which the model does not know
+        try:
+            wanted, now = int(item.value), int(self.value(item.key))
+        except (TypeError, ValueError):
+            return True  # tuned writes it when either is not one integer
+        return wanted > now if item.condition == '>' else wanted < now
+
     def apply(self, item):
         value, source, undecided, rejected, certain = self.state.get(item.key, _START)
+        if item.condition:
+            made = self._condition(item)
+            if made is None:
+                self.last = 'undecided'
+                self.state[item.key] = (value, source, '%s: written only if %s the value then (the kernel\'s '
+                                        'default, which the model does not know)'
+                                        % (item.source, 'above' if item.condition == '>' else 'below'),
+                                        rejected, certain)
+                return
+            if not made:
+                self.last = 'skipped'
+                return
         outcome = write(item.key, self.value(item.key), item.value, self.value)
         self.last = outcome.state
         if outcome.state == 'accepted':

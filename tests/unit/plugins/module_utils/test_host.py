@@ -140,7 +140,7 @@ class FakeOracle(object):
             raise _netns.OracleUnavailable('no privilege')
         final = dict((key, '1') for key in keys)
         changed_at = dict((key, len(writes) - 1) for key in keys) if writes else {}
-        return dict((key, '0') for key in keys), [0] * len(writes), final, changed_at
+        return dict((key, '0') for key in keys), [0] * len(writes), final, changed_at, []
 
 
 def test_predict_host_without_a_namespace_falls_back_to_the_model(host, monkeypatch):
@@ -148,7 +148,7 @@ def test_predict_host_without_a_namespace_falls_back_to_the_model(host, monkeypa
     monkeypatch.setattr(_host._netns, 'replay', oracle.replay)
     dummy, dummy2, predictions = predict_host('procps', KEYS, {}, oracle=True, root=host[0])
     assert oracle.calls == [(['net.ipv4.conf.all.rp_filter', 'net.ipv4.conf.lo.rp_filter'],
-                             [('net.ipv4.conf.all.rp_filter', '2')], [])]
+                             [('net.ipv4.conf.all.rp_filter', '2', None)], [])]
     assert predictions['net.ipv4.conf.all.rp_filter']['checked_by'] == 'model'
 
 
@@ -159,13 +159,15 @@ def test_predict_host_asks_the_kernel_for_net_keys(host, monkeypatch):
     dummy, dummy2, predictions = predict_host('systemd', KEYS, {'net.ipv4.conf.all.rp_filter': '2'}, oracle=True, root=host[0])
     net = ['net.ipv4.conf.all.rp_filter', 'net.ipv4.conf.lo.rp_filter']
     assert oracle.calls == [
-        (net, [('net.ipv4.conf.all.rp_filter', '2')], []),
+        (net, [('net.ipv4.conf.all.rp_filter', '2', None)], []),
         # the reload starts from the live values of the keys it writes
-        (net, [('net.ipv4.conf.all.rp_filter', '2')], [('net.ipv4.conf.all.rp_filter', '2')]),
+        (net, [('net.ipv4.conf.all.rp_filter', '2', None)], [('net.ipv4.conf.all.rp_filter', '2')]),
     ]
     assert predictions['net.ipv4.conf.all.rp_filter']['checked_by'] == 'kernel'
     assert predictions['net.ipv4.conf.all.rp_filter']['boot'] == '1'
-    assert predictions['net.ipv4.conf.all.rp_filter']['kernel_default'] == '0'
+    # the tree is a host (not a container): a new namespace copies conf.all from its initial one, so what it
+    # reads there is not the kernel's default
+    assert predictions['net.ipv4.conf.all.rp_filter']['kernel_default'] is None
     assert predictions['vm.swappiness']['checked_by'] == 'model'
 
 
@@ -180,8 +182,8 @@ def test_predict_host_oracle_only_for_net_keys(host, monkeypatch):
     # the glob writes net.* keys: replayed for the boot and for the reload (from the live value)
     predict_host('procps', ['vm.swappiness'], {}, oracle=True, root=host[0])
     assert oracle.calls == [
-        (['net.ipv4.conf.all.rp_filter'], [('net.ipv4.conf.all.rp_filter', '2')], []),
-        (['net.ipv4.conf.all.rp_filter'], [('net.ipv4.conf.all.rp_filter', '2')], [('net.ipv4.conf.all.rp_filter', '0')]),
+        (['net.ipv4.conf.all.rp_filter'], [('net.ipv4.conf.all.rp_filter', '2', None)], []),
+        (['net.ipv4.conf.all.rp_filter'], [('net.ipv4.conf.all.rp_filter', '2', None)], [('net.ipv4.conf.all.rp_filter', '0')]),
     ]
 
 

@@ -141,3 +141,103 @@ def test_replay_child_fails(monkeypatch):
     with pytest.raises(_netns.OracleUnavailable) as exc:
         _netns.replay([SOMAXCONN], [])
     assert str(exc.value) == 'the namespace replay failed'
+
+
+def _open_descriptors():
+    return sorted(os.listdir('/proc/self/fd'))
+
+
+@pytest.mark.parametrize('failing, message', [
+    ('pipe', 'cannot make a pipe: Too many open files'),
+    ('fork', 'cannot fork: Resource temporarily unavailable'),
+])
+def test_replay_without_a_process_or_descriptor_to_spare(monkeypatch, failing, message):
+    # a process limit (fork: EAGAIN) or a descriptor limit (pipe: EMFILE): the model decides instead, no leak
+    code = errno.EMFILE if failing == 'pipe' else errno.EAGAIN
+
+    def refuse(*args):
+        raise OSError(code, os.strerror(code))
+
+    before = _open_descriptors()
+    monkeypatch.setattr(os, failing, refuse)
+    with pytest.raises(_netns.OracleUnavailable) as exc:
+        _netns.replay([SOMAXCONN], [(SOMAXCONN, '1')])
+    assert str(exc.value) == message
+    assert _open_descriptors() == before
+
+
+def test_an_interrupted_replay_leaves_no_child(monkeypatch):
+    # Ctrl-C (or Ansible's timeout) while the parent waits: the child is killed and reaped, no descriptor left
+    import signal
+
+    children = []
+    real_fork = os.fork
+
+    def fork():
+        pid = real_fork()
+        if pid:
+            children.append(pid)
+        return pid
+
+    def hang(keys, initial, writes):
+        time.sleep(60)
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt()
+
+    monkeypatch.setattr(os, 'fork', fork)
+    monkeypatch.setattr(_netns, '_child', hang)
+    before = _open_descriptors()
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with pytest.raises(KeyboardInterrupt):
+            _netns.replay([SOMAXCONN], [])
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert len(children) == 1
+    with pytest.raises(ChildProcessError):
+        os.waitpid(children[0], os.WNOHANG)  # already reaped: no zombie, no orphan
+    assert _open_descriptors() == before
+
+
+def _modules():
+    try:
+        with open('/proc/modules') as handle:
+            return sorted(line.split()[0] for line in handle)
+    except (IOError, OSError):
+        return []
+
+
+@needs_unshare
+def test_replay_never_loads_a_congestion_control_module():
+    # Writing a congestion control the kernel lacks makes it load the module (request_module), in the host:
+    # the replay does not make that write, and says so (NOT_REPLAYED); an available one is replayed.
+    key = 'net.ipv4.tcp_congestion_control'
+    before = _modules()
+    with open('/proc/sys/net/ipv4/tcp_available_congestion_control') as handle:
+        available = handle.read().split()
+    missing = next(name for name in ('dctcp', 'vegas', 'westwood', 'htcp', 'kt-none') if name not in available)
+    result = _netns.replay([key], [(key, missing), (key, 'reno')])
+    assert result[1] == [_netns.NOT_REPLAYED, 0]
+    assert result[2][key] == 'reno'
+    assert _modules() == before
+
+
+@needs_unshare
+def test_replay_conditional_writes():
+    # tuned's ">N" and "<N": written only when N is above (below) the value then
+    result = _netns.replay([SOMAXCONN], [(SOMAXCONN, '100', '>'), (SOMAXCONN, '5000', '>'), (SOMAXCONN, '6000', '<')])
+    assert result[1] == [_netns.NOT_NEEDED, 0, _netns.NOT_NEEDED]
+    assert result[2][SOMAXCONN] == '5000'
+
+
+@needs_unshare
+def test_replay_lists_keys_read_only_in_a_new_namespace():
+    # since the 2025 kernel change the socket buffer limits are visible, read-only, outside the initial namespace
+    keys = [SOMAXCONN, 'net.core.rmem_max']
+    read_only = _netns.replay(keys, [])[4]
+    assert SOMAXCONN not in read_only
+    visible = _netns.replay(keys, [])[0]['net.core.rmem_max'] is not None
+    assert read_only == (['net.core.rmem_max'] if visible else [])

@@ -11,7 +11,8 @@ import os
 import pytest
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._boot import Write
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._predict import combine
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._predict import KERNEL_DEFAULT
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._predict import combine as _combine
 
 SOMAXCONN = 'net.core.somaxconn'
 RANGE = 'net.ipv4.ip_local_port_range'
@@ -21,13 +22,26 @@ LIVE = {SOMAXCONN: '4096', RANGE: '32768\t60999', SW: '60', DOMAIN: '(none)', 'n
 NOT_AN_INTEGER = 'not an integer as the kernel reads it'
 
 
-def W(key, value, source, ignore_failure=False):
-    return Write(key, value, source, ignore_failure)
+def W(key, value, source, ignore_failure=False, condition=None, writer='applier'):
+    return Write(key, value, source, ignore_failure, condition, writer)
+
+
+def combine(*args, **kwargs):
+    """_predict.combine without boot_writers and model_reason (tested on their own below)."""
+    predictions = _combine(*args, **kwargs)
+    for prediction in predictions.values():
+        del prediction['boot_writers']
+        del prediction['model_reason']
+    return predictions
 
 
 def P(boot=None, boot_source=None, reload=None, reload_source=None, boot_undecided=None, reload_undecided=None,
-      boot_rejected=(), checked_by='model', kernel_default=None, certain=True):
-    return {'boot': boot, 'boot_source': boot_source, 'boot_undecided': boot_undecided,
+      boot_rejected=(), checked_by='model', kernel_default=None, certain=True, boot_certain=None,
+      reload_certain=None):
+    if boot_certain is None:
+        boot_certain = True if checked_by == 'kernel' else certain  # the kernel's answer is certain
+    return {'boot_certain': boot_certain,
+            'reload_certain': certain if reload_certain is None else reload_certain,'boot': boot, 'boot_source': boot_source, 'boot_undecided': boot_undecided,
             'boot_rejected': list(boot_rejected), 'reload': reload, 'reload_source': reload_source,
             'reload_undecided': reload_undecided, 'checked_by': checked_by, 'certain': certain,
             'kernel_default': kernel_default, 'undecided': boot_undecided}
@@ -61,9 +75,10 @@ def test_no_keys():
     assert combine([], LIVE.get, [W(SW, '10', 'a:1')], []) == {}
 
 
-def _oracle(defaults, results, final, changed_at):
-    """What _netns.replay returns: defaults, errno per net.* write, final values, index of each key's last change."""
-    return defaults, results, final, changed_at
+def _oracle(defaults, results, final, changed_at, read_only=()):
+    """What _netns.replay returns: defaults, errno per net.* write, final values, index of each key's last change,
+    keys read-only in a new namespace."""
+    return defaults, results, final, changed_at, list(read_only)
 
 
 DEVICE = 'net.ipv4.conf.eth0.rp_filter'
@@ -81,9 +96,9 @@ ORACLE_CASES = [
     # an accepted write of the value the key holds already changes nothing
     ([W(SOMAXCONN, '4096', 'a:1')], _oracle({SOMAXCONN: '4096'}, [0], {SOMAXCONN: '4096'}, {}),
      P('4096', 'a:1', '4096', 'a:1', checked_by='kernel', kernel_default='4096')),
-    # nothing accepted and nothing changed: no write takes
+    # nothing accepted and nothing changed: no write takes, the next boot leaves the kernel's default
     ([W(SOMAXCONN, '1#c', 'a:1')], _oracle({SOMAXCONN: '4096'}, [errno.EINVAL], {SOMAXCONN: '4096'}, {}),
-     P(None, None, None, None, boot_rejected=["a:1: '1#c': " + os.strerror(errno.EINVAL)], checked_by='kernel',
+     P('4096', KERNEL_DEFAULT, None, None, boot_rejected=["a:1: '1#c': " + os.strerror(errno.EINVAL)], checked_by='kernel',
        kernel_default='4096')),
     # the key does not exist in a new namespace: the model answers
     ([W(SOMAXCONN, '1234', 'a:1')], _oracle({SOMAXCONN: None}, [errno.ENOENT], {SOMAXCONN: None}, {}),
@@ -161,3 +176,68 @@ def test_kernel_check_names_the_write_that_set_a_key_back():
     result = combine([key], {key: '1', forward: '0'}.get, writes, writes, oracle, oracle)[key]
     assert (result['boot'], result['boot_source'], result['checked_by']) == ('0', 'a:4', 'kernel')
     assert result['boot_rejected'] == ["a:2: 'x': Invalid argument"]
+
+
+RMEM = 'net.core.rmem_max'
+
+
+def test_writers_in_order_and_the_winner():
+    # the kernel command line first, then the applier, then tuned's profile (a ">" write the kernel's value
+    # already passes is not made) and tuned's re-apply of /etc/sysctl.d
+    writes = [W(SOMAXCONN, '1000', 'kernel command line (sysctl.net.core.somaxconn=1000)', True, None, 'cmdline'),
+              W(SOMAXCONN, '8192', 'a:1'),
+              W(SOMAXCONN, '2048', 'tuned profile p: net.core.somaxconn', True, '>', 'tuned'),
+              W(SOMAXCONN, '8192', 'tuned re-apply: a:1', True, None, 'tuned_reapply')]
+    oracle = _oracle({SOMAXCONN: '4096'}, [0, 0, -2, 0], {SOMAXCONN: '8192'}, {SOMAXCONN: 1})
+    prediction = _combine([SOMAXCONN], LIVE.get, writes, writes[1:2], oracle)[SOMAXCONN]
+    assert (prediction['boot'], prediction['boot_source']) == ('8192', 'tuned re-apply: a:1')
+    assert prediction['boot_writers'] == [
+        {'writer': 'cmdline', 'source': 'kernel command line (sysctl.net.core.somaxconn=1000)', 'value': '1000'},
+        {'writer': 'applier', 'source': 'a:1', 'value': '8192'},
+        {'writer': 'tuned', 'source': 'tuned profile p: net.core.somaxconn', 'value': '>2048'},
+        {'writer': 'tuned_reapply', 'source': 'tuned re-apply: a:1', 'value': '8192'}]
+    # the model alone: the same winner, the skipped conditional write is no writer of the value
+    model = _combine([SOMAXCONN], LIVE.get, writes, writes[1:2])[SOMAXCONN]
+    assert (model['boot'], model['boot_source']) == ('8192', 'tuned re-apply: a:1')
+
+
+def test_a_conditional_write_on_a_key_nothing_wrote_before_is_undecided_for_the_model():
+    writes = [W(SOMAXCONN, '2048', 'tuned profile p: net.core.somaxconn', True, '>', 'tuned')]
+    prediction = _combine([SOMAXCONN], LIVE.get, writes, [])[SOMAXCONN]
+    assert prediction['boot'] is None
+    assert 'written only if above the value then' in prediction['boot_undecided']
+
+
+def test_a_key_read_only_in_a_new_namespace_is_left_to_the_model():
+    # net.core.rmem_max on recent kernels: a new namespace refuses every write, the initial one takes it
+    writes = [W(RMEM, '8388608', 'a:1')]
+    oracle = _oracle({RMEM: '212992'}, [errno.EACCES], {RMEM: '212992'}, {}, read_only=[RMEM])
+    live = {RMEM: '8388608'}
+    reason = 'a new network namespace shows it read-only (only the initial one may write it)'
+    prediction = _combine([RMEM], live.get, writes, writes, oracle, None, {RMEM: reason})[RMEM]
+    assert (prediction['boot'], prediction['boot_source'], prediction['checked_by']) == ('8388608', 'a:1', 'model')
+    assert prediction['boot_rejected'] == [] and prediction['kernel_default'] is None
+    assert prediction['model_reason'] == reason
+    # without the reason the kernel's refusal would be taken for the initial namespace's
+    wrong = _combine([RMEM], live.get, writes, writes, oracle)[RMEM]
+    assert wrong['boot_rejected'] and wrong['boot'] == '212992'
+
+
+def test_a_key_copied_from_the_initial_namespace_has_no_kernel_default():
+    key = 'net.ipv4.conf.all.rp_filter'
+    live = {key: '2', 'net.ipv4.tcp_rmem': '4096\t131072\t6291456'}
+    # not written: a new namespace reads the initial namespace's 2, not the kernel's default
+    oracle = _oracle({key: '2'}, [], {key: '2'}, {})
+    prediction = _combine([key], live.get, [], [], oracle, None, None, [key])[key]
+    assert (prediction['boot'], prediction['kernel_default'], prediction['boot_source']) == (None, None, None)
+    # written whole: the kernel's answer stands
+    writes = [W(key, '1', 'a:1')]
+    oracle = _oracle({key: '2'}, [0], {key: '1'}, {key: 0})
+    prediction = _combine([key], live.get, writes, writes, oracle, None, None, [key])[key]
+    assert (prediction['boot'], prediction['checked_by'], prediction['kernel_default']) == ('1', 'kernel', None)
+    # tcp_rmem written in part: the other fields would be the initial namespace's, the model decides
+    rmem = 'net.ipv4.tcp_rmem'
+    writes = [W(rmem, '8192', 'a:1')]
+    oracle = _oracle({rmem: '4096\t131072\t6291456'}, [0], {rmem: '8192\t131072\t6291456'}, {rmem: 0})
+    prediction = _combine([rmem], live.get, writes, writes, oracle, None, None, [rmem])[rmem]
+    assert prediction['checked_by'] == 'model' and prediction['boot_undecided']
