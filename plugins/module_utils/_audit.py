@@ -24,6 +24,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import 
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import InvalidKeyError, SysctlError
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import is_glob, normalize_key
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._predict import KERNEL_DEFAULT
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import profile_values
 
 
@@ -113,6 +114,11 @@ def boot_reason(entry):
         return 'the next boot cannot be predicted: %s' % entry['_boot_undecided']
     expectation = entry['_expectation']
     if not meets(expectation, entry['boot']):
+        if entry['boot'] is not None and entry['boot_source'] == KERNEL_DEFAULT:
+            reason = 'nothing persists it: the next boot leaves the kernel default %s' % entry['boot']
+            if entry.get('rejected'):
+                reason += ' (the kernel rejects every value written: %s)' % '; '.join(entry['rejected'])
+            return reason
         if entry['boot'] is not None:
             return 'the next boot applies %s from %s' % (entry['boot'], entry['boot_source'])
         if entry.get('rejected'):
@@ -158,6 +164,8 @@ def audit(expectations, baselines, live_values, predictions, unreadable=None):
             'checked_by': 'assumed' if predicted['checked_by'] == 'model' and not predicted.get('certain', True)
             else predicted['checked_by'],
             'kernel_default': predicted['kernel_default'],
+            'writers': predicted.get('boot_writers', []),
+            'model_reason': predicted.get('model_reason'),
             'rejected': predicted['boot_rejected'],
             'undecided': undecided,
             'blocked': predicted.get('blocked'),

@@ -26,6 +26,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import
     detect_reload_applier,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._boot import write_sequence
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import meets
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host_files import (
     BLOCKS,
     conf_files,
@@ -179,11 +180,45 @@ def _tuned_profile(name, root, seen, problems):
 def tuned_writes(root='/', texts=None):
     """``(writes, problems)`` of tuned at boot: its active profile's sysctl values, then its re-apply of the files.
 
-    Nothing when tuned is not enabled. ``texts`` (read_texts form) caches
-    the sysctl files read.
+    Nothing when tuned is not enabled.
     """
+    return _tuned(root)[:2]
+
+
+def tuned_overrides(expectations, values, root='/'):
+    """The tuned profile writes that would win over ``values`` (a drop-in's {key: value}) at the next boot.
+
+    tuned writes its profile after the sysctl files; with ``reapply_sysctl``
+    on it then writes /etc/sysctl.d again (the drop-in wins), with it off its
+    profile's value stays. A write that leaves a value meeting the key's
+    expectation, or a conditional one (``>N``, ``<N``) that would not be
+    made over the drop-in's value, does not count. Returns ``[Write]``.
+    """
+    if in_container(root) or not tuned_enabled(root):
+        return []
+    writes, dummy, reapply = _tuned(root)
+    if reapply:
+        return []
+    found = []
+    for item in writes:
+        if item.writer != 'tuned' or item.key not in values:
+            continue
+        if item.condition:
+            try:
+                wanted, dropin = int(item.value), int(values[item.key])
+            except ValueError:
+                wanted = dropin = None
+            if wanted is not None and not (wanted > dropin if item.condition == '>' else wanted < dropin):
+                continue
+        if not meets(expectations[item.key], item.value):
+            found.append(item)
+    return found
+
+
+def _tuned(root):
+    """``(writes, problems, reapply)``: tuned_writes, and whether tuned re-applies the files after its profile."""
     if not tuned_enabled(root):
-        return [], []
+        return [], [], False
     problems = []
     names = _writers.active_profiles(_text_or_none(under(root, _writers.TUNED_ACTIVE)))
     chain = []
@@ -195,7 +230,8 @@ def tuned_writes(root='/', texts=None):
     problems.extend(more)
     main = _writers.parse_main_conf(_text_or_none(under(root, _writers.TUNED_MAIN)))
     # tuned re-applies the files from its sysctl plugin: only when the profile has a sysctl section
-    if has_sysctl and _writers.reapplies(main):
+    reapply = has_sysctl and _writers.reapplies(main)
+    if reapply:
         listings = []
         for directory in _writers.TUNED_REAPPLY_DIRS:
             try:
@@ -206,7 +242,7 @@ def tuned_writes(root='/', texts=None):
             text = _text_or_none(under(root, path))
             if text is not None:
                 writes.extend(_writers.reapply_writes(path, text))
-    return writes, problems
+    return writes, problems, reapply
 
 
 def boot_writers(root='/', texts=None):

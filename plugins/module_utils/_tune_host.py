@@ -19,7 +19,13 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._audit import Wa
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import same_value
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import line_spans
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import appliers, in_container, read_files, read_host
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._host import (
+    appliers,
+    in_container,
+    read_files,
+    read_host,
+    tuned_overrides,
+)
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host_files import (
     decode,
     encode,
@@ -35,6 +41,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import (
     check_dropin_path, check_masking, check_rendered, comment_out_spans, dropin_bytes, dropin_reasons, find_shadows,
     is_owned, read_only_warning, render_dropin, targets,
 )
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._writers import TUNED_MAIN
 
 __all__ = ['OWN_DIR', 'check_path', 'make_plan', 'plan_live', 'planned_shadows', 'read_after', 'read_view',
            'shadow_edits']
@@ -167,6 +174,13 @@ def make_plan(request, root='/'):
     before = audit_view(kept, read_host(kept.expectations, applier, reload_applier, request.kernel_check, root,
                                         (live, {}), texts))
     values = targets(kept.expectations, live)
+    overrides = tuned_overrides(kept.expectations, values, root)
+    if overrides:
+        raise SysctlError('tuned writes its profile after the sysctl files at boot and does not re-apply them '
+                          '(reapply_sysctl is off in %s), so %s would lose: %s; change the profile, or turn '
+                          'reapply_sysctl on' % (TUNED_MAIN, request.path, ', '.join(
+                              '%s sets %s = %s%s' % (item.source.split(':')[0], item.key, item.condition or '',
+                                                     item.value) for item in overrides)))
     text = render_dropin(values, dropin_reasons(request), request.header)
     check_rendered(text, values, request.path)
     shadows = planned_shadows(applier, reload_applier, path, text, values, texts, root)

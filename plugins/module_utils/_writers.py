@@ -109,8 +109,13 @@ def cmdline_writes(text, release):
         if value is None:
             problems.append('%s: no value, the kernel writes nothing' % source)
             continue
+        # the kernel opens the path under /proc/sys: repeated separators collapse, a trailing one names no file
+        path = name[len('sysctl.'):].replace('.', '/')
+        if path.endswith('/'):
+            problems.append('%s: the path ends with a separator, the kernel cannot open it' % source)
+            continue
         try:
-            key = join_key(split_key(name[len('sysctl.'):].replace('.', '/')))
+            key = join_key(split_key('/'.join(part for part in path.split('/') if part)))
         except InvalidKeyError as exc:
             problems.append('%s: %s' % (source, exc))
             continue

@@ -186,16 +186,38 @@ sysctl:
           sample: "5000"
         boot:
           description:
-            - "The value the key reads back after the next boot's applier, as the kernel prints it (C(010000) in a
-              file reads back C(4096), C(2048 # comment) reads back C(2048))."
-            - Null when no write of the boot applier takes (no file sets the key, or the kernel rejects every value
-              written), so the kernel's default stays (see RV(sysctl.key.kernel_default)).
+            - "The value the key reads back after the next boot, as the kernel prints it (C(010000) in a file reads
+              back C(4096), C(2048 # comment) reads back C(2048)): what its last writer at boot leaves (see
+              RV(sysctl.key.writers))."
+            - When no write takes (nothing sets the key, or the kernel rejects every value written), the kernel's
+              default stays: then this is that default where the kernel check knows it (RV(sysctl.key.boot_source)
+              is V(kernel default)), else null (unknown: host-wide keys, keys a new network namespace copies from the
+              initial one, or no kernel check).
           type: str
           sample: "5000"
         boot_source:
-          description: C(file:line) of the write that leaves RV(sysctl.key.boot), or null.
+          description:
+            - Who leaves RV(sysctl.key.boot) - C(file:line) of the boot applier's write; C(kernel command line
+              (sysctl.KEY=VALUE)); C(tuned profile NAME: KEY); C(tuned re-apply: file:line); or V(kernel default).
+            - Null when RV(sysctl.key.boot) is.
           type: str
           sample: /etc/sysctl.conf:12
+        writers:
+          description:
+            - Every write to the key at the next boot, in the order they happen. V(cmdline) - the kernel applies
+              C(sysctl.KEY=VALUE) of its command line first (Linux 5.8 and later; C(/proc/cmdline) is what the next
+              boot uses unless the boot loader's entry is changed); V(applier) - the sysctl files, in the boot
+              applier's order; V(tuned) - the active tuned profile's sysctl values (only when the tuned service is
+              enabled; C(>N) and C(<N) write N only when it is above, below the value then); V(tuned_reapply) - tuned
+              writing the lines of C(/run/sysctl.d), C(/etc/sysctl.d) and C(/etc/sysctl.conf) again after its profile
+              (its C(reapply_sysctl), on by default; C(/usr/lib/sysctl.d) is not re-applied, so a profile value beats
+              a package's file there).
+            - RV(sysctl.key.boot_source) names the one that wins; RV(sysctl.key.rejected) those the kernel refuses.
+            - Not in a container, whose start is not the host's boot.
+          type: list
+          elements: dict
+          sample: [{writer: cmdline, source: "kernel command line (sysctl.net.core.somaxconn=1000)", value: "1000"},
+                   {writer: applier, source: /etc/sysctl.d/60-tuning.conf:2, value: "8192"}]
         reload:
           description:
             - The value the next C(sysctl --system) (procps; run by operators, package scripts and tuned) leaves,
@@ -216,9 +238,21 @@ sysctl:
           type: str
           sample: kernel
         kernel_default:
-          description: The key's value in a new network namespace (the kernel's own default), or null when unknown.
+          description:
+            - The key's value in a new network namespace (the kernel's own default), or null when unknown.
+            - Null for the keys a new namespace copies from the initial one when the host is audited in its initial
+              namespace (C(net.ipv4.conf.all.*), C(conf.default.*), C(tcp_rmem), C(tcp_wmem),
+              C(tcp_congestion_control)), and for keys the kernel check does not judge (RV(sysctl.key.model_reason)).
           type: str
           sample: "131072"
+        model_reason:
+          description:
+            - Why the model, not the kernel check, decided this key although the check ran; null otherwise.
+            - Recent kernels show C(net.core.rmem_max), C(wmem_max), C(rmem_default) and C(wmem_default) read-only in
+              every network namespace but the initial one, so a throwaway namespace cannot tell what the initial one
+              accepts.
+          type: str
+          sample: null
         rejected:
           description: C(file:line) and reason of each value the kernel rejects at the next boot.
           type: list
@@ -269,6 +303,8 @@ sysctl:
       reload_source: /etc/sysctl.conf:12
       checked_by: kernel
       kernel_default: "131072"
+      writers: [{writer: applier, source: /etc/sysctl.conf:12, value: "5000"}]
+      model_reason: null
       rejected: []
       undecided: null
       reason: the next boot applies 5000 from /etc/sysctl.conf:12

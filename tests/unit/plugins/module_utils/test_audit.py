@@ -19,7 +19,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
     InvalidValueError,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import split_key
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._predict import combine
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._predict import KERNEL_DEFAULT, combine
 
 VLAN = 'net.ipv4.conf.eth0/100.rp_filter'
 
@@ -127,12 +127,14 @@ def predictions(files, keys, live, applier='procps'):
 
 
 def entry(live, boot, boot_source, expected, baseline, at_baseline, status, reload=None, reload_source=None,
-          rejected=(), undecided=None, reason=None, checked_by='model', kernel_default=None, blocked=None):
+          rejected=(), undecided=None, reason=None, checked_by='model', kernel_default=None, blocked=None,
+          **more):
     """One key's result; ``reload`` defaults to ``boot`` (procps boots and reloads alike)."""
     if reload is None and reload_source is None:
         reload, reload_source = boot, boot_source
-    return dict(live=live, boot=boot, boot_source=boot_source, reload=reload, reload_source=reload_source,
-                checked_by=checked_by, kernel_default=kernel_default, rejected=list(rejected), undecided=undecided,
+    return dict(more, live=live, boot=boot, boot_source=boot_source, reload=reload, reload_source=reload_source,
+                checked_by=checked_by, kernel_default=kernel_default, model_reason=None, rejected=list(rejected),
+                undecided=undecided,
                 blocked=blocked, expected=expected, baseline=baseline, at_baseline=at_baseline, reason=reason,
                 status=status)
 
@@ -207,6 +209,12 @@ SINGLE_IDS = [
 def test_audit_single_key(desired, baseline, live, files, applier, expected):
     expectations, baselines = prepare({TW: desired}, {TW: baseline} if baseline is not None else {})
     results, summary = audit(expectations, baselines, {TW: live}, predictions(files, [TW], {TW: live}, applier))
+    # the boot's writers: lines that set the key, the winner among them (order and winner: test_predict.py)
+    writers = [item['source'] for item in results[TW].pop('writers')]
+    lines = ['%s:%d' % (path, number) for path, text in files for number, line in enumerate(text.splitlines(), 1)
+             if line.startswith(TW)]
+    assert set(writers) <= set(lines) and (expected['boot_source'] is None or expected['boot_source'] in writers)
+    assert bool(writers) == (live is not None and bool(lines))
     assert results == {TW: expected}
     counts = {expected['status']: 1, 'at_baseline': 1 if expected['at_baseline'] else 0}
     assert summary == _summary(**counts)
@@ -269,13 +277,22 @@ PREDICTION_CASES = [
      'sysctl files are not applied at all: /etc/sysctl.d/x.conf is a FIFO or socket the appliers block on'),
     ('262144', prediction(None, boot_undecided='x:1: why', blocked='/etc/sysctl.d/x.conf'), 'boot_drift',
      'sysctl files are not applied at all: /etc/sysctl.d/x.conf is a FIFO or socket the appliers block on'),
+    # nothing writes it and the kernel check knows its default: that is the next boot's value (_predict)
+    ('262144', prediction('262144', KERNEL_DEFAULT, checked_by='kernel', kernel_default='262144'), 'ok', None),
+    ('262144', prediction('4096', KERNEL_DEFAULT, checked_by='kernel', kernel_default='4096'), 'boot_drift',
+     'nothing persists it: the next boot leaves the kernel default 4096'),
+    ('262144', prediction('4096', KERNEL_DEFAULT, boot_rejected=[ETC + ":1: '1#0': Invalid argument"],
+                          checked_by='kernel', kernel_default='4096'), 'boot_drift',
+     "nothing persists it: the next boot leaves the kernel default 4096 (the kernel rejects every value written: "
+     + ETC + ":1: '1#0': Invalid argument)"),
 ]
 PREDICTION_IDS = [
     'ok', 'ok-reload', 'boot-drift', 'not-persisted', 'reload-drift', 'boot-before-reload', 'boot-undecided',
     'reload-undecided', 'both-undecided', 'drift', 'drift-undecided', 'missing', 'missing-not-persisted',
     'missing-rejected', 'missing-boot-undecided', 'missing-reload-undecided', 'missing-blocked', 'all-rejected',
     'kernel-default-meets', 'all-rejected-kernel-default-meets', 'kernel-default-not-meeting',
-    'kernel-default-not-named-after-boot-value', 'blocked', 'blocked-over-undecided',
+    'kernel-default-not-named-after-boot-value', 'blocked', 'blocked-over-undecided', 'kernel-default-is-the-boot',
+    'kernel-default-is-the-boot-not-meeting', 'kernel-default-is-the-boot-all-rejected',
 ]
 
 
@@ -296,7 +313,7 @@ def test_audit_reports_what_the_kernel_said():
     results, dummy = audit(expectations, baselines, {'net.core.somaxconn': '4096'}, {'net.core.somaxconn': predicted})
     assert results['net.core.somaxconn'] == entry('4096', '4096', ETC + ':2', '4096', None, None, 'ok',
                                                   rejected=[ETC + ':1: Invalid argument'], checked_by='kernel',
-                                                  kernel_default='4096')
+                                                  kernel_default='4096', writers=[])
 
 
 def test_audit_fleet_profile():
@@ -334,6 +351,9 @@ def test_audit_fleet_profile():
         (CONF, 'net.ipv4.tcp_max_tw_buckets = 5000\nnet.core.somaxconn = 4096\n'),
     ]
     results, summary = audit(expectations, baselines, live, predictions(files, expectations, live))
+    assert [item['source'] for item in results['net.core.somaxconn']['writers']] == [ETC + ':1', CONF + ':2']
+    for item in results.values():
+        del item['writers']  # their order and winner: test_predict.py
     assert results == {
         # 4096 is not the live value: assumed within the key's range
         'net.core.somaxconn': entry('8192', '4096', CONF + ':2', {'min': 8192}, '4096', False, 'boot_drift',
@@ -364,7 +384,7 @@ def test_audit_at_baseline_whitespace_insensitive():
 def test_audit_key_absent_from_live_values_is_missing():
     expectations, baselines = prepare({'vm.swappiness': 10}, {'vm.swappiness': 60})
     results, summary = audit(expectations, baselines, {}, predictions([], expectations, {}))
-    assert results == {'vm.swappiness': entry(None, None, None, '10', '60', None, 'missing')}
+    assert results == {'vm.swappiness': entry(None, None, None, '10', '60', None, 'missing', writers=[])}
     assert summary == _summary(missing=1)
 
 

@@ -233,3 +233,44 @@ def test_plan_rewrites_a_drop_in_of_the_wrong_mode(tune_root, tune_params):
     os.chmod(path, 0o600)
     again = plan_of(tune_root, tune_params(settings={SOMAXCONN: 4096}))
     assert (again.writes_dropin, again.changes_host, again.writes, again.edits) == (True, True, {}, [])
+
+
+def _tuned(root, profile, main=None):
+    """tuned enabled on the tree, its active profile ``mine`` with ``profile``'s [sysctl] lines."""
+    def put(path, data):
+        full = os.path.join(root, path)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, 'w') as handle:
+            handle.write(data)
+    put('usr/sbin/tuned', '')
+    put('etc/tuned/active_profile', 'mine\n')
+    put('etc/tuned/profiles/mine/tuned.conf', '[sysctl]\n' + profile)
+    if main is not None:
+        put('etc/tuned/tuned-main.conf', main)
+    wants = os.path.join(root, 'etc/systemd/system/multi-user.target.wants')
+    os.makedirs(wants, exist_ok=True)
+    os.symlink('/usr/lib/systemd/system/tuned.service', os.path.join(wants, 'tuned.service'))
+
+
+@pytest.mark.parametrize('profile, main, fails', [
+    # reapply_sysctl off: tuned's profile, written after the files, stays: the drop-in would lose
+    ('net.ipv4.tcp_max_tw_buckets = 5000\n', 'reapply_sysctl = 0\n', True),
+    ('net.ipv4.tcp_max_tw_buckets = >300000\n', 'reapply_sysctl = 0\n', False),  # a higher value meets min
+    ('net.ipv4.tcp_max_tw_buckets = >100000\n', 'reapply_sysctl = 0\n', False),  # not written over 262144
+    ('net.ipv4.tcp_max_tw_buckets = <100000\n', 'reapply_sysctl = 0\n', True),
+    ('vm.swappiness = 10\n', 'reapply_sysctl = 0\n', False),  # a key the drop-in does not set
+    # reapply_sysctl on (the default): tuned writes /etc/sysctl.d again after its profile: the drop-in wins
+    ('net.ipv4.tcp_max_tw_buckets = 5000\n', None, False),
+])
+def test_plan_refuses_a_drop_in_a_tuned_profile_would_undo(tune_root, tune_params, tree_state, profile, main, fails):
+    _tuned(tune_root, profile, main)
+    before = tree_state(tune_root)
+    if not fails:
+        assert plan_of(tune_root, tune_params(profile='high_connection')).values[TW] == '262144'
+        return
+    with pytest.raises(SysctlError) as exc:
+        plan_of(tune_root, tune_params(profile='high_connection'))
+    assert str(exc.value).startswith('tuned writes its profile after the sysctl files at boot and does not re-apply '
+                                     'them (reapply_sysctl is off in /etc/tuned/tuned-main.conf), so ')
+    assert 'would lose: tuned profile mine sets net.ipv4.tcp_max_tw_buckets = ' in str(exc.value)
+    assert tree_state(tune_root) == before
