@@ -84,3 +84,30 @@ def test_a_container_boots_without_the_command_line_and_tuned(host, write_file):
     write_file(host / 'run' / '.containerenv', '')
     dummy, dummy2, predictions = predict_host('systemd', KEYS, {}, oracle=False, root=str(host))
     assert predictions[FIN]['boot'] is None and predictions[SYN]['boot'] == '1024'
+
+
+RMEM = 'net.core.rmem_max'
+
+
+def test_a_key_read_only_in_a_new_namespace_but_writable_here_is_the_models(tmp_path, write_file, monkeypatch):
+    # the host's initial namespace may write net.core.rmem_max; a new namespace shows it read-only and refuses
+    from ansible_collections.kerneltune.sysctl.plugins.module_utils import _host
+
+    write_file(tmp_path / 'proc' / 'sys' / 'net' / 'core' / 'rmem_max', '8388608\n')
+    write_file(tmp_path / 'etc' / 'sysctl.d' / '60-buffers.conf', RMEM + ' = 8388608\n')
+
+    def replay(keys, writes, initial=()):
+        return {RMEM: '212992'}, [13] * len(writes), {RMEM: '212992'}, {}, [RMEM]
+
+    monkeypatch.setattr(_host._netns, 'replay', replay)
+    notes = []
+    predictions = predict_host('systemd', [RMEM], {RMEM: '8388608'}, oracle=True, root=str(tmp_path), notes=notes)[2]
+    prediction = predictions[RMEM]
+    assert (prediction['boot'], prediction['boot_source'], prediction['checked_by']) == (
+        '8388608', str(tmp_path / 'etc' / 'sysctl.d' / '60-buffers.conf') + ':1', 'model')
+    assert prediction['boot_rejected'] == [] and prediction['kernel_default'] is None
+    assert 'read-only' in prediction['model_reason'] and notes and RMEM in notes[0]
+    # inside a container the new namespace speaks for it: read-only there too, the kernel's refusal stands
+    write_file(tmp_path / '.dockerenv', '')
+    prediction = predict_host('systemd', [RMEM], {RMEM: '8388608'}, oracle=True, root=str(tmp_path))[2][RMEM]
+    assert prediction['checked_by'] == 'kernel' and prediction['boot_rejected']
