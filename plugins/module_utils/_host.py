@@ -221,6 +221,9 @@ def _tuned(root):
         return [], [], False
     problems = []
     names = _writers.active_profiles(_text_or_none(under(root, _writers.TUNED_ACTIVE)))
+    if not names:
+        problems.append('tuned is enabled without an active profile in %s: it picks its recommended profile at '
+                        'start, which the model does not predict' % _writers.TUNED_ACTIVE)
     chain = []
     for name in names:
         chain.extend(_tuned_profile(name, root, set(), problems))

@@ -111,3 +111,9 @@ def test_a_key_read_only_in_a_new_namespace_but_writable_here_is_the_models(tmp_
     write_file(tmp_path / '.dockerenv', '')
     prediction = predict_host('systemd', [RMEM], {RMEM: '8388608'}, oracle=True, root=str(tmp_path))[2][RMEM]
     assert prediction['checked_by'] == 'kernel' and prediction['boot_rejected']
+
+
+def test_tuned_without_an_active_profile_is_a_note(host):
+    os.unlink(str(host / 'etc' / 'tuned' / 'active_profile'))
+    writes, problems = tuned_writes(str(host))
+    assert writes == [] and problems[0].startswith('tuned is enabled without an active profile')
