@@ -10,7 +10,8 @@ KT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export KT_ROOT
 export LC_ALL=C.UTF-8  # ansible-core refuses a non-UTF-8 locale
 
-kt_apt_packages=(podman runc debootstrap uidmap fuse-overlayfs git rsync chromium shellcheck openssh-client)
+kt_apt_packages=(podman runc debootstrap uidmap fuse-overlayfs git rsync chromium shellcheck openssh-client
+    qemu-system-x86 qemu-utils mmdebstrap e2fsprogs)
 kt_missing=()
 for pkg in "${kt_apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || kt_missing+=("$pkg")

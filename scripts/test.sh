@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up, then run every test. Each group runs even when an earlier one
 # failed; the exit status is non-zero when any failed, and they are listed.
-# Usage: scripts/test.sh [unit|lint|sanity|interpreters|kernel|ssh|differential|molecule|all]...   (default: all)
+# Usage: scripts/test.sh [unit|lint|sanity|interpreters|kernel|ssh|differential|boot|molecule|all]...   (default: all)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # A test run leaves the machine as it found it: the tools that write under $HOME (ansible's ~/.ansible and
@@ -24,7 +24,7 @@ export HOME
 export ANSIBLE_REMOTE_TMP='$HOME/.ansible/tmp'
 mkdir -p "$HOME"
 # Every image the groups use is built by the set-up, before the guard below takes its snapshot.
-export KT_IMAGES="bookworm trixie bookworm-ssh"
+export KT_IMAGES="bookworm trixie bullseye bookworm-ssh"
 # shellcheck source=scripts/setup.sh
 . "$here/setup.sh"
 set -euo pipefail
@@ -110,7 +110,7 @@ fi
 if wanted lint; then
     step "ansible-lint production" ansible-lint --profile production --offline
     step "changelog lint" antsibull-changelog lint
-    step "shellcheck" shellcheck -x scripts/*.sh tests/containers/*.sh tests/containers/kt-init .ci/run
+    step "shellcheck" shellcheck -x scripts/*.sh tests/containers/*.sh tests/containers/kt-init tests/boot/*.sh tests/boot/initramfs-hook .ci/run
     step "docs up to date (antsibull-docs, role README from argument_specs)" bash "$here/docs.sh" --check
 fi
 if wanted sanity; then
@@ -139,8 +139,14 @@ if wanted ssh; then
         python -m pytest -q -p no:cacheprovider -rs tests/integration/ssh
 fi
 if wanted differential; then
-    # Boot prediction vs the real sysctl --system and systemd-sysctl of Debian 12 and 13 (tests/differential).
-    step "differential tests (real appliers, bookworm + trixie)" python -m pytest -q -p no:cacheprovider -rfEs tests/differential
+    # Boot prediction vs the real sysctl --system and systemd-sysctl of Debian 12, 13 and 11 (tests/differential).
+    step "differential tests (real appliers, bookworm + trixie + bullseye)" python -m pytest -q -p no:cacheprovider -rfEs tests/differential
+fi
+if wanted boot; then
+    # The boot prediction vs real reboots of Debian 11, 12, 13 and 13 + backports kernel VMs under QEMU (tests/boot;
+    # KT_BOOT_RELEASES picks releases). The VM images are built (cached) by the session, under .build/vm.
+    step "boot tests (real VM boots: Debian 11, 12, 13, 13 + backports kernel)" \
+        python -m pytest -q -p no:cacheprovider -rfEs -n 2 --dist loadgroup tests/boot
 fi
 if wanted molecule; then
     step "molecule scenarios" molecule test --all

@@ -12,22 +12,24 @@ options:
     description:
       - Which boot-time applier, and which version family of it, to model when predicting what the next boot
         applies. Each family reads the files its own way (see the README, "How the next boot is predicted").
-      - V(procps) is procps-ng 4.0 C(sysctl --system) (Debian 12/13, containers, SysV init); V(systemd) is
-        systemd-sysctl 245 to 257 (Debian, Ubuntu 20.04 and later). Both are checked against the real programs
-        of Debian 12 and 13 by the collection's differential tests.
-      - V(procps3) (procps-ng 3.3.15 to 3.3.17, without globs), V(systemd239) (RHEL 8, Alibaba Cloud Linux 3;
-        without globs nor the C(-) prefix) and V(systemd_rhel7) (RHEL/CentOS 7, Alibaba Cloud Linux 2; as
-        V(systemd239), and C(/etc/sysctl.conf) applied after every sysctl.d file) are modelled from those programs'
-        sources only.
+      - V(procps) is procps-ng 4.0 C(sysctl --system) (Debian 12/13, Ubuntu 24.04, containers, SysV init);
+        V(systemd) is systemd-sysctl 250 to 257 (Debian 12/13, Ubuntu 24.04, RHEL 9). Both are checked against the
+        real programs of Debian 12 and 13 by the collection's differential tests.
+      - V(procps3) is procps-ng 3.3.15 to 3.3.17 (no globs, a line grammar of its own, each file applied as it is
+        read); V(systemd245) is systemd-sysctl 245 to 249 (Debian 11, Ubuntu 20.04 and 22.04; as V(systemd), but
+        a C(..) in a key is written as it is). Both are checked against the real programs of Debian 11.
+      - V(systemd239) (RHEL 8, Alibaba Cloud Linux 3; without globs nor the C(-) prefix, keys written as spelt) and
+        V(systemd_rhel7) (RHEL/CentOS 7, Alibaba Cloud Linux 2; as V(systemd239), and C(/etc/sysctl.conf) applied
+        after every sysctl.d file) are modelled from those programs' sources only.
       - V(auto) picks the family from the init system (systemd as PID 1 with C(systemd-sysctl) present) and
         C(/etc/os-release).
       - What the next C(sysctl --system) leaves (the reload prediction) is modelled with the host's procps
         family. With V(auto) it comes from C(/etc/os-release), V(procps3) on distributions with procps-ng 3.3
         (RHEL/CentOS 7 to 9 and their rebuilds, Alibaba Cloud Linux 2 and 3, Amazon Linux 2, Ubuntu 20.04 and
-        22.04, Debian 10 and 11); with a given family it is V(procps3) for the old ones (V(procps3),
+        22.04, Debian 10 and 11); with a given family it is V(procps3) for the old ones (V(procps3), V(systemd245),
         V(systemd239), V(systemd_rhel7)), else V(procps).
     type: str
-    choices: [auto, procps, procps3, systemd, systemd239, systemd_rhel7]
+    choices: [auto, procps, procps3, systemd, systemd245, systemd239, systemd_rhel7]
     default: auto
   kernel_check:
     description:

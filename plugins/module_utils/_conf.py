@@ -16,11 +16,21 @@ the key from globs. The key becomes a path: if its first separator is ``.``
 dots and slashes swap; doubled separators and a leading separator still
 name the same file; a trailing separator names none.
 
+procps 3.3 (``procps3``) cuts lines the same way, but strips only space, tab,
+CR and LF at the end of a line and space and tab at its start (a form feed
+or vertical tab stays in the key or value); the key is what follows any
+leading ``=`` up to the next ``=``; the value ends at the first CR, and an
+empty one is invalid syntax; one ``-`` is stripped, and a line without ``=``
+writes ``=`` to its key. Keys whose last part is ``base_reachable_time`` or
+``retrans_time`` are never set ("deprecated").
+
 systemd-sysctl: "\\n", "\\r", NUL and their pairs end a line; a line of
 1 MiB or more ends the reading of the file; only space, tab, CR and LF are
 stripped, around the key and the value; ``-`` then spaces then the key works;
 the key is normalised (separators swapped as above, doubled and trailing
-separators and a leading ``/`` removed).
+separators and a leading ``/`` removed; before 245 it is written as spelt:
+a trailing separator names no file). From 250 on a ``..`` in a key is
+refused; before, the kernel resolves it as it opens the file.
 """
 
 import re
@@ -39,6 +49,9 @@ Problem = namedtuple('Problem', 'source line text reason')
 PROC_SYS_PREFIX = '/proc/sys/'
 C_SPACE = ' \t\n\v\f\r'
 SYSTEMD_SPACE = ' \t\n\r'
+PROCPS3_TRAILING = ' \t\n\r'  # procps 3.3 StripLeadingAndTrailingSpaces(): at the end of a line
+PROCPS3_LEADING = ' \t'        # and at its start
+PROCPS3_DEPRECATED = ('base_reachable_time', 'retrans_time')
 GLOB_CHARS = re.compile(r'[*?\[]')
 _EOL = re.compile('[\n\r\x00]')
 _EOL_BIT = {'\x00': 1, '\n': 2, '\r': 4}
@@ -107,7 +120,7 @@ def _systemd_spans(text, line_max=None, split=False):
 def line_spans(text, applier):
     """``{number: (start, end)}``: where each line the applier numbers lies in ``text``."""
     kind = traits(applier)
-    if kind.grammar == 'procps':
+    if kind.grammar != 'systemd':
         return dict((number, (start, stop)) for number, start, stop in _procps_spans(text))
     return dict((number, (start, stop))
                 for number, start, stop, dummy in _systemd_spans(text, kind.line_max, kind.line_split))
@@ -127,13 +140,22 @@ def systemd_lines(text, line_max=None, split=False):
         yield number, text[start:stop], too_long
 
 
+def _swap_separators(key, unless):
+    """Dots and slashes swap, unless the first separator of ``key`` is ``unless``."""
+    first = re.search('[./]', key)
+    if not first or first.group() == unless:
+        return key
+    return key[:first.start()] + key[first.start():].translate({ord('.'): '/', ord('/'): '.'})
+
+
 def slashdot(key):
     """The key as a path below /proc/sys: if the first separator is '.', dots and slashes swap."""
-    first = re.search('[./]', key)
-    if not first or first.group() == '/':
-        return key
-    head = key[:first.start()]
-    return head + key[first.start():].translate({ord('.'): '/', ord('/'): '.'})
+    return _swap_separators(key, '/')
+
+
+def dotted(key):
+    """The key as procps names it in its messages: if the first separator is '/', slashes and dots swap."""
+    return _swap_separators(key, '.')
 
 
 def procps_key(path):
@@ -154,13 +176,9 @@ def procps_key(path):
     return join_key(stack[2:])
 
 
-def systemd_normalize(key, simplify=True):
-    """systemd's sysctl_normalize(): swap separators, then simplify the path and drop a leading '/'."""
-    key = slashdot(key)
-    leading = key.startswith('/')
-    parts = [part for part in key.split('/') if part != '' and not (simplify and part == '.')]
-    normalised = '/'.join(parts)
-    return ('/' + normalised) if leading and not simplify else normalised
+def systemd_normalize(key):
+    """systemd's sysctl_normalize() (245+): swap separators, then simplify the path and drop a leading '/'."""
+    return '/'.join(part for part in slashdot(key).split('/') if part not in ('', '.'))
 
 
 def systemd_key(target):
@@ -174,6 +192,48 @@ def systemd_key(target):
 def pattern_key(target):
     """A glob target as a dotted pattern, for people."""
     return join_key([part for part in target.split('/') if part not in ('', '.')])
+
+
+def _procps3_rstrip(text, chars=PROCPS3_TRAILING):
+    """procps 3.3's trailing strip: never the first character."""
+    end = len(text)
+    while end > 1 and text[end - 1] in chars:
+        end -= 1
+    return text[:end]
+
+
+def _procps3_split(line, dash):
+    """How procps 3.3's Preload() cuts a line: ``(key, value, ignore_failure)``, a reason (invalid syntax) or None.
+
+    The line (already cut at a NUL) loses space, tab, CR and LF at its end and
+    space and tab at its start; ``#`` or ``;`` first, or fewer than two bytes
+    left, is a comment. ``strtok(line, "=")`` skips leading ``=`` and ends the
+    key at the next ``=``; the key loses its trailing space, tab, CR and LF.
+    ``strtok(NULL, "\\n\\r")`` takes the value: leading CRs skipped, up to the
+    next CR; an empty one is invalid syntax; then its leading spaces and tabs
+    go. Without any ``=`` after the key, procps writes ``=`` over the end of
+    the key and sends it as the value (when nothing was stripped before the
+    key; else invalid syntax): the kernel refuses it.
+    """
+    body = _procps3_rstrip(line).lstrip(PROCPS3_LEADING)
+    if len(body) < 2 or body[0] in '#;':
+        return None
+    rest = body.lstrip('=')
+    if not rest:
+        return 'invalid syntax (no key): procps 3.3 skips the line'
+    key, sep, value = rest.partition('=')
+    key = _procps3_rstrip(key)
+    if sep:
+        value = value.lstrip('\r').split('\r', 1)[0]
+        if not value:
+            return 'invalid syntax (empty value): procps 3.3 skips the line'
+        value = value.lstrip(' \t')
+    elif line[0] in PROCPS3_LEADING or rest != body:
+        return 'invalid syntax (no "="): procps 3.3 skips the line'
+    else:
+        value = '='  # written over the end of the key (and whatever follows it in procps' buffer)
+    ignore = dash and key.startswith('-')
+    return (key[1:] if ignore else key), value, ignore
 
 
 def _split_assignment(body, dash):
@@ -190,54 +250,87 @@ def _split_assignment(body, dash):
     return key, value, ignore
 
 
+def _procps_line(line, kind):
+    """procps 4.0: ``(key, value, ignore_failure, target)``, a reason, or None (a comment)."""
+    body = line.lstrip(C_SPACE)
+    if len(body) < 2 or body[0] in '#;':
+        return None
+    split = _split_assignment(body, kind.dash)
+    if split is None:
+        return 'not an assignment (no "=")'
+    key, value, ignore = split
+    key = _c_rstrip(key)
+    if value is not None:
+        value = _c_rstrip(value.lstrip(C_SPACE))
+    return key, value, ignore, PROC_SYS_PREFIX + slashdot(key[1:] if key.startswith('-') else key)
+
+
+def _procps3_line(line, kind):
+    """procps 3.3: ``(key, value, ignore_failure, target)``, a reason, or None (a comment)."""
+    split = _procps3_split(line, kind.dash)
+    if not isinstance(split, tuple):
+        return split
+    key, value, ignore = split
+    last = dotted(key).rpartition('.')
+    if last[1] and last[2] in PROCPS3_DEPRECATED:
+        return 'procps 3.3 never sets %s ("deprecated, value not set")' % last[2]
+    return key, value, ignore, PROC_SYS_PREFIX + slashdot(key)
+
+
+def _systemd_line(line, kind):
+    """systemd-sysctl: ``(key, value, ignore_failure, target)``, a reason, or None (a comment)."""
+    body = line.strip(SYSTEMD_SPACE)
+    if not body or body[0] in '#;':
+        return None
+    split = _split_assignment(body, kind.dash)
+    if split is None:
+        return 'not an assignment (no "=")'
+    key, value, ignore = split
+    key = key.strip(SYSTEMD_SPACE)
+    if value is not None:
+        value = value.strip(SYSTEMD_SPACE)
+    # before 245 the key is written as spelt, its separators only swapped
+    return key, value, ignore, systemd_normalize(key) if kind.normalise else slashdot(key)
+
+
+_LINE_READERS = {'procps': _procps_line, 'procps3': _procps3_line, 'systemd': _systemd_line}
+
+
 def parse_conf(text, source, applier='procps'):
     """Return ``(assignments, problems)`` for one file's text (Latin-1), as ``applier`` reads it."""
     kind = traits(applier)
+    read_line = _LINE_READERS[kind.grammar]
     assignments = []
     problems = []
 
     def problem(number, line, reason):
         problems.append(Problem(source, number, display(line), reason))
 
-    if kind.grammar == 'procps':
-        lines = ((number, line, False) for number, line in procps_lines(text))
-    else:
+    if kind.grammar == 'systemd':
         lines = systemd_lines(text, kind.line_max, kind.line_split)
+    else:
+        lines = ((number, line, False) for number, line in procps_lines(text))
     for number, line, too_long in lines:
         if too_long:
             problem(number, line[:80], 'line of %d bytes: systemd-sysctl stops reading this file here' % len(line))
             break
-        if kind.grammar == 'procps':
-            body = line.lstrip(C_SPACE)
-            if len(body) < 2 or body[0] in '#;':
-                continue
-        else:
-            body = line.strip(SYSTEMD_SPACE)
-            if not body or body[0] in '#;':
-                continue
-        split = _split_assignment(body, kind.dash)
-        if split is None:
-            problem(number, line, 'not an assignment (no "=")')
+        parsed = read_line(line, kind)
+        if parsed is None:
             continue
-        key, value, ignore = split
-        if kind.grammar == 'procps':
-            key = _c_rstrip(key)
-            if value is not None:
-                value = _c_rstrip(value.lstrip(C_SPACE))
-            target = PROC_SYS_PREFIX + slashdot(key[1:] if key.startswith('-') else key)
-        else:
-            key = key.strip(SYSTEMD_SPACE)
-            if value is not None:
-                value = value.strip(SYSTEMD_SPACE)
-            target = systemd_normalize(key, kind.normalise)
+        if not isinstance(parsed, tuple):
+            problem(number, line, parsed)
+            continue
+        key, value, ignore, target = parsed
         glob = bool(GLOB_CHARS.search(target))
         if glob and not kind.globs:
             problem(number, line, 'this applier (%s) does not expand globs' % kind.versions)
             continue
         if glob:
-            canonical = pattern_key(target[len(PROC_SYS_PREFIX):] if kind.grammar == 'procps' else target)
-        elif kind.grammar == 'procps':
+            canonical = pattern_key(target if kind.grammar == 'systemd' else target[len(PROC_SYS_PREFIX):])
+        elif kind.grammar != 'systemd':
             canonical = procps_key(target)
+        elif kind.dotdot:
+            canonical = procps_key(PROC_SYS_PREFIX + target)  # the kernel resolves '..' as it opens the file
         else:
             canonical = systemd_key(target)
         if canonical is None and not glob:

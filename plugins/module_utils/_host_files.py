@@ -24,11 +24,15 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import
     SYSCTL_D_DIRS,
     order_conf_files,
     reads_sysctl_conf_last,
+    traits,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import Problem, parse_conf
 
 DECODING = 'latin-1'
 BLOCKS = 'a FIFO or socket: the appliers block reading it and apply nothing'
+# procps 3.3 applies each file as it reads it: the files before a FIFO apply, then it hangs.
+HANGS = 'a FIFO or socket: procps 3.3 hangs reading it, after applying the files before it; the files after it ' \
+        'do not apply'
 
 
 def under(root, path):
@@ -143,11 +147,18 @@ def read_assignments(files, applier, texts=None):
     """Return ``(assignments, problems)`` of all files, in order, as ``applier`` reads them.
 
     ``texts`` (read_texts form) gives the files already read; the others are read now.
+    A FIFO on which procps 3.3 hangs (it applies each file as it reads it)
+    ends the reading there, with a HANGS problem; the other appliers read
+    every file before they apply any (a BLOCKS problem: nothing applies).
     """
     assignments = []
     problems = []
+    streams = traits(applier).grammar == 'procps3'
     for path in files:
         text, problem = texts[path] if texts and path in texts else read_conf(path)
+        if problem == BLOCKS and streams:
+            problems.append(Problem(path, 0, '', HANGS))
+            break
         if problem:
             problems.append(Problem(path, 0, '', problem))
         found, bad = parse_conf(text, path, applier)

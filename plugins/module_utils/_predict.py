@@ -102,7 +102,11 @@ def combine(keys, current, boot_writes, reload_writes, boot_oracle=None, reload_
         if boot_oracle_for is not None and key not in copied:
             default = boot_oracle_for[0].get(key)
         value, source = boot[0], boot[1]
-        if value is None and not boot[2] and default is not None:
+        if current(key) is None:
+            # the key does not exist now (an interface or module that comes later): what the boot leaves in it
+            # is not predicted (udev re-applies the files' lines for an interface when it appears)
+            value = source = default = None
+        elif value is None and not boot[2] and default is not None:
             value, source = default, KERNEL_DEFAULT  # nothing writes it: the kernel's default stays
         predictions[key] = {
             'boot': value, 'boot_source': source, 'boot_undecided': boot[2], 'boot_rejected': boot[3],

@@ -189,22 +189,22 @@ sysctl:
             - "The value the key reads back after the next boot, as the kernel prints it (C(010000) in a file reads
               back C(4096), C(2048 # comment) reads back C(2048)): what its last writer at boot leaves (see
               RV(sysctl.key.writers))."
-            - When no write takes (nothing sets the key, or the kernel rejects every value written), the kernel's
+            - "When no write takes (nothing sets the key, or the kernel rejects every value written), the kernel's
               default stays: then this is that default where the kernel check knows it (RV(sysctl.key.boot_source)
               is V(kernel default)), else null (unknown: host-wide keys, keys a new network namespace copies from the
-              initial one, or no kernel check).
+              initial one, or no kernel check)." 
           type: str
           sample: "5000"
         boot_source:
           description:
-            - Who leaves RV(sysctl.key.boot) - C(file:line) of the boot applier's write; C(kernel command line
-              (sysctl.KEY=VALUE)); C(tuned profile NAME: KEY); C(tuned re-apply: file:line); or V(kernel default).
+            - "Who leaves RV(sysctl.key.boot): C(file:line) of the boot applier's write; C(kernel command line
+              (sysctl.KEY=VALUE)); C(tuned profile NAME: KEY); C(tuned re-apply: file:line); or V(kernel default)." 
             - Null when RV(sysctl.key.boot) is.
           type: str
           sample: /etc/sysctl.conf:12
         writers:
           description:
-            - Every write to the key at the next boot, in the order they happen. V(cmdline) - the kernel applies
+            - Every write to the key at the next boot, in the order they happen. V(cmdline), the kernel applies
               C(sysctl.KEY=VALUE) of its command line first (Linux 5.8 and later; C(/proc/cmdline) is what the next
               boot uses unless the boot loader's entry is changed); V(applier) - the sysctl files, in the boot
               applier's order; V(tuned) - the active tuned profile's sysctl values (only when the tuned service is

@@ -3,6 +3,7 @@
 # test and demo containers for each Debian SUITE (default: bookworm):
 #   bookworm      Debian 12, $KT_IMAGE        (every test, the demo)
 #   trixie        Debian 13, $KT_IMAGE_TRIXIE (the differential tests)
+#   bullseye      Debian 11, $KT_IMAGE_BULLSEYE (the differential tests)
 #   bookworm-ssh  Debian 12 with sshd and sudo, $KT_IMAGE_SSH (the SSH tests)
 # Each is a debootstrap minbase with python3, procps (sysctl --system),
 # systemd's systemd-sysctl binary, iproute2 and util-linux (unshare), on

@@ -4,6 +4,7 @@
 # of their inputs builds new images and cached ones are reused otherwise.
 #   KT_IMAGE         Debian 12 bookworm (procps 4.0.2, systemd 252): every test and the demo
 #   KT_IMAGE_TRIXIE  Debian 13 trixie (procps 4.0.4, systemd 257): the differential tests
+#   KT_IMAGE_BULLSEYE  Debian 11 bullseye (procps 3.3.17, systemd 247): the differential tests
 #   KT_IMAGE_SSH     KT_IMAGE with sshd, sudo and a user kt: the SSH tests (tests/integration/ssh)
 #
 # Podman keeps the images and containers of this checkout in .build/containers (storage.conf), with its own
@@ -38,14 +39,16 @@ export LC_ALL=C.UTF-8  # ansible-core refuses a non-UTF-8 locale
 kt_inputs_hash=$(cat "$here_env/build-image.sh" "$here_env/kt-init" "$here_env/alibaba-sysctl.conf" | sha256sum | cut -c1-12)
 export KT_IMAGE=${KT_IMAGE:-localhost/kerneltune-bookworm:$kt_inputs_hash}
 export KT_IMAGE_TRIXIE=${KT_IMAGE_TRIXIE:-localhost/kerneltune-trixie:$kt_inputs_hash}
+export KT_IMAGE_BULLSEYE=${KT_IMAGE_BULLSEYE:-localhost/kerneltune-bullseye:$kt_inputs_hash}
 export KT_IMAGE_SSH=${KT_IMAGE_SSH:-localhost/kerneltune-bookworm-ssh:$kt_inputs_hash}
 
-# kt_image SUITE: the image of a Debian suite (bookworm, trixie) or variant (bookworm-ssh).
+# kt_image SUITE: the image of a Debian suite (bookworm, trixie, bullseye) or variant (bookworm-ssh).
 kt_image() {
     case $1 in
         bookworm) echo "$KT_IMAGE" ;;
         trixie) echo "$KT_IMAGE_TRIXIE" ;;
+        bullseye) echo "$KT_IMAGE_BULLSEYE" ;;
         bookworm-ssh) echo "$KT_IMAGE_SSH" ;;
-        *) echo "unknown suite $1 (bookworm, trixie, bookworm-ssh)" >&2; return 1 ;;
+        *) echo "unknown suite $1 (bookworm, trixie, bullseye, bookworm-ssh)" >&2; return 1 ;;
     esac
 }

@@ -5,8 +5,8 @@
 #   alibaba, plain: privileged; kt-init makes host-wide /proc/sys trees
 #     read-only inside (net.* stays writable); alibaba adds the ECS sysctl.conf.
 #   unprivileged: Podman's default, where all of /proc/sys is read-only.
-#   --suite SUITE: the image of that Debian suite (bookworm, the default, or
-#     trixie; see build-image.sh).
+#   --suite SUITE: the image of that Debian suite (bookworm, the default,
+#     trixie or bullseye; see build-image.sh).
 #   --repo: bind-mount this checkout read-only at
 #     /kt/ansible_collections/kerneltune/sysctl (PYTHONPATH=/kt imports it).
 #   --mount PATH: bind-mount a path of this machine read-only at the same

@@ -1,6 +1,6 @@
 """Fixtures of the differential tests: one container and runner per Debian suite, for the session.
 
-KT_DIFF_SUITES=bookworm,trixie (default both) picks the suites. The
+KT_DIFF_SUITES=bookworm,trixie,bullseye (default all three) picks the suites. The
 containers are privileged like tests/containers/start.sh 'plain' (kt-init
 makes every host-wide /proc/sys tree read-only inside) and are removed at
 the end; the session fails if this machine's own host-wide values changed.
@@ -75,6 +75,10 @@ def pytest_terminal_summary(terminalreporter):
                                          for name, value in sorted(stats['applier_seconds'].items()))
               + ', ' + ', '.join('predict %s %.0f ms' % (name, 1000 * value / cases)
                                  for name, value in sorted(stats['predict_seconds'].items())))
+        write('  assumed by the model without the kernel check (a range only the kernel knows): %d compared, '
+              '%d wrong on this kernel (counted, not failed)' % (stats['assumed'], stats['assumed_wrong']))
+        for example in stats['assumed_wrong_examples'][:15]:
+            write('    ' + example)
         undecided = sorted(stats['undecided'].items(), key=lambda item: -item[1])
         write('  undecided (allowed without the oracle): %d' % sum(stats['undecided'].values()))
         for reason, count in undecided[:15]:

@@ -5,7 +5,7 @@ Started once per container (the checkout bind-mounted read-only at
 
     podman exec -i CONTAINER python3 /kt/ansible_collections/kerneltune/sysctl/tests/differential/runner.py
 
-Standard library only; runs on the container's python3 (3.11 on bookworm, 3.13 on trixie).
+Standard library only; runs on the container's python3 (3.9 on bullseye, 3.11 on bookworm, 3.13 on trixie).
 
 Protocol: one JSON object per line on stdin, one JSON object per line on stdout.
 The first line out is a greeting (``"hello": true``): versions, the keys left
@@ -19,7 +19,8 @@ request line one answer line. A request is a case::
                {"path": "/run/sysctl.d/x.conf", "type": "dir"}],
      "links": ["eth0.100"],                     # optional: interfaces created in each fresh netns
      "appliers": ["procps", "systemd"],
-     "predict": [{"applier": "procps", "oracle": true}, {"applier": "systemd", "oracle": false}],
+     "predict": [{"applier": "procps", "family": "procps3", "oracle": true},
+                 {"applier": "systemd", "oracle": false}],
      "predictor": "ansible_collections.kerneltune.sysctl.plugins.module_utils._host"}   # optional
 
 For each case the runner empties /etc/sysctl.d, /run/sysctl.d,
@@ -37,10 +38,12 @@ None for a key no longer readable), exit code, stdout, stderr (truncated)
 and ``timeout``. Each entry of ``predict`` then runs our prediction in
 another fresh network namespace::
 
-    predict(applier, keys, oracle=oracle)    # from the predictor module
+    predict(family, keys, oracle=oracle)    # from the predictor module
 
-with ``keys`` every stable readable net.* key there, and the answer carries
-its result (fields that are None are left out) or ``error``/``timeout``.
+with ``family`` the applier family modelled for that real applier (default:
+the applier's own name) and ``keys`` every stable readable net.* key there;
+the answer, under the real applier's name and with its family, carries its
+result (fields that are None are left out) or ``error``/``timeout``.
 
 A namespace is entered the way ``unshare --net`` does it (unshare(2) in a
 forked child), which saves starting a new interpreter per run: the
@@ -390,6 +393,7 @@ def _compact(result):
 def start_predict(spec, links, keys, predictor):
     """A job: our prediction in a fresh namespace (or an answer at once when the predictor cannot be imported)."""
     applier = spec['applier']
+    family = spec.get('family') or applier
     oracle = bool(spec.get('oracle', True))
     func, error = load_predictor(predictor)
     if func is None:
@@ -398,7 +402,7 @@ def start_predict(spec, links, keys, predictor):
     def job():
         add_links(links)
         started = time.monotonic()
-        result = func(applier, list(keys), oracle=oracle)
+        result = func(family, list(keys), oracle=oracle)
         elapsed = time.monotonic() - started
         if not isinstance(result, dict):
             raise TypeError('predict returned %s, not a dict' % type(result).__name__)
@@ -490,7 +494,8 @@ def handle(request, state):
     answer['appliers'] = dict(zip(appliers, answers[:len(appliers)]))
     answer['predict'] = answers[len(appliers):]
     for spec, pred in zip(specs, answer['predict']):
-        pred.update({'applier': spec['applier'], 'oracle': bool(spec.get('oracle', True))})
+        pred.update({'applier': spec['applier'], 'family': spec.get('family') or spec['applier'],
+                     'oracle': bool(spec.get('oracle', True))})
     answer['seconds'] = round(time.monotonic() - started, 4)
     return answer
 

@@ -2,7 +2,7 @@
 
 Each file alone at its real path, all of them together as one tree, together
 with the Alibaba Cloud /etc/sysctl.conf and its inline-comment variants, and
-each image's own tree (Debian 12 and 13 as installed), alone and with the
+each image's own tree (Debian 11, 12 and 13 as installed), alone and with the
 corpus on top. Provenance (package, version, sha256) is printed at the end.
 """
 

@@ -3,8 +3,9 @@
 Each case runs both real appliers in a fresh network namespace and our
 prediction (each applier, with and without the oracle); every net.* value
 must agree. The comment of a case says what the real appliers did on
-procps 4.0.2/4.0.4 and systemd 252/257 when this table was written (see
-README.md in this directory); the test itself only compares.
+procps 4.0.2/4.0.4 and systemd 252/257 (and, where they differ, procps
+3.3.17 and systemd 247) when this table was written (see README.md in this
+directory); the test itself only compares.
 """
 
 import pytest
@@ -41,6 +42,8 @@ CASES = {
     'key =v': A('net.core.somaxconn =301\n'),
     'key  =  v': A('net.core.somaxconn  =  302\n'),
     'key = = v': A('net.ipv4.tcp_sack = = 0\n'),
+    # procps 3.3: strtok(line, "=") skips leading "=": both apply; 4.0 and systemd: an empty key
+    'leading equals': A('=net.core.somaxconn = 333\n==net.ipv4.tcp_fin_timeout=34\n'),
     'key == v': A('net.ipv4.tcp_sack == 0\n'),
     'key: v': A('net.core.somaxconn: 303\n'),
     'key alone': A('net.core.somaxconn\nnet.ipv4.tcp_fin_timeout = 55\n'),
@@ -49,13 +52,18 @@ CASES = {
     # Line endings and odd characters.
     'CRLF': A('net.core.somaxconn = 304\r\nnet.ipv4.tcp_fin_timeout = 44\r\n'),
     'CR only': A('net.core.somaxconn = 305\rnet.ipv4.tcp_fin_timeout = 45\r'),      # systemd splits, procps not
-    'lone CR in a value': A('net.core.somaxconn = 3\r06\n'),
+    'lone CR in a value': A('net.core.somaxconn = 3\r06\n'),                         # procps 3.3 sets 3
+    # procps 3.3 skips a CR after "=" (336) but a blank before it is the whole value (EINVAL)
+    'CR right after the equals': A('net.core.somaxconn =\r336\nnet.ipv4.tcp_fin_timeout = \r36\n'),
     'CRLF string key': A('net.ipv4.tcp_congestion_control = reno\r\n'),
     'no newline at EOF': A('net.core.somaxconn = 315'),
     'NUL in a value': A('net.core.somaxconn = 31\x003\n'),
     'NUL at line start': A('\x00net.core.somaxconn = 314\nnet.ipv4.tcp_fin_timeout = 46\n'),
     'NUL between two ints': A('net.ipv4.ip_local_port_range = 20000\x0050000\n'),
     'form feed around key': A('\fnet.core.somaxconn\f=\f307\f\n'),                  # procps strips, systemd not
+    'form feed before a key': A('\fnet.core.somaxconn = 318\n'),                     # procps 3.3 does not strip it
+    'vertical tab after a value': A('net.core.somaxconn = 319\v\n'),                 # nor this (EINVAL)
+    'form feed after a value then a tab': A('net.ipv4.tcp_fin_timeout = 37\t\f\n'),  # the kernel stops at the tab
     'vertical tab around key': A('\vnet.core.somaxconn\v=\v308\v\n'),
     'form feed after int': A('net.core.somaxconn = 1000\f\n'),
     'form feed after string': A('net.ipv4.tcp_congestion_control = reno\f\n'),
@@ -167,7 +175,7 @@ CASES = {
     'slash form': A('net/ipv4/tcp_fin_timeout = 49\n'),
     'dot then slash': A('net.ipv4/tcp_fin_timeout = 50\n'),
     'slash then ./': A('net/ipv4/./tcp_fin_timeout = 59\n'),
-    'slash then ../': A('net/ipv4/../ipv4/tcp_fin_timeout = 60\n'),
+    'slash then ../': A('net/ipv4/../ipv4/tcp_fin_timeout = 64\n'),               # systemd 250+ EINVAL, 247 sets it
     'double slash': A('net//ipv4/tcp_fin_timeout = 61\n'),
     'upper case': A('NET.IPV4.TCP_FIN_TIMEOUT = 63\n'),
     'blank inside a key': A('net.core. somaxconn = 501\n'),
@@ -238,6 +246,12 @@ LINKED = {
     'glob eth?/100': [F(E + '10-a.conf', 'net.ipv4.conf.eth?/100.rp_filter = 2\n')],
     'default propagates to interfaces?': [F(E + '10-a.conf', 'net.ipv4.conf.default.rp_filter = 2\n')],
     'all.forwarding propagates': [F(E + '10-a.conf', 'net.ipv4.conf.all.forwarding = 1\n')],
+    # the kernel copies conf.default to the devices except forwarding and the route-flushing settings
+    'default.forwarding does not propagate': [F(E + '10-a.conf', 'net.ipv4.conf.default.forwarding = 1\n'
+                                                'net.ipv4.conf.default.route_localnet = 1\n'
+                                                'net.ipv4.conf.default.promote_secondaries = 1\n'
+                                                'net.ipv4.conf.default.disable_policy = 1\n'
+                                                'net.ipv4.conf.default.accept_local = 1\n')],
 }
 
 

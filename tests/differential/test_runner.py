@@ -12,8 +12,20 @@ STANDIN = 'ansible_collections.kerneltune.sysctl.tests.differential.standin_noch
 EXPECTED_VERSIONS = {
     'bookworm': ('sysctl from procps-ng 4.0.2', 'systemd 252 '),
     'trixie': ('sysctl from procps-ng 4.0.4', 'systemd 257 '),
+    'bullseye': ('sysctl from procps-ng 3.3.17', 'systemd 247 '),
 }
 SIMPLE = [{'path': '/etc/sysctl.d/10-a.conf', 'data': 'net.ipv4.tcp_fin_timeout = 33\nnet.core.somaxconn = 1234\n'}]
+
+
+def test_each_suite_names_a_family_per_real_applier_and_the_reload_follows():
+    # The systemd prediction's reload (sysctl --system) is compared with the real procps run: the family's reload
+    # applier must be the one modelled for that suite's procps. Needs no container.
+    from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import APPLIERS, RELOAD_APPLIER
+    assert sorted(_driver.FAMILIES) == sorted(_driver.SUITES) == sorted(EXPECTED_VERSIONS)
+    for suite, families in _driver.FAMILIES.items():
+        assert sorted(families) == sorted(_driver.APPLIERS), suite
+        assert all(family in APPLIERS for family in families.values()), suite
+        assert RELOAD_APPLIER[families['systemd']] == families['procps'], suite
 
 
 def test_greeting_names_the_real_appliers(runners):
@@ -99,3 +111,24 @@ def test_a_predictor_that_cannot_be_imported_is_an_error(runners):
         outcome = _driver.compare(answer)
         assert not outcome.ok and len(outcome.errors) == len(_driver.ALL_PREDICT)
         assert 'cannot import predict' in outcome.errors[0][1]
+
+
+def _answer(predicted, certain):
+    return {'appliers': {'procps': {'before': {'net.ipv4.tcp_tw_reuse': '2'},
+                                    'after_diff': {'net.ipv4.tcp_tw_reuse': '2'}}},
+            'predict': [{'applier': 'procps', 'oracle': False,
+                         'result': {'net.ipv4.tcp_tw_reuse': {'boot': predicted, 'boot_source': 'a:1',
+                                                              'boot_certain': certain}}}]}
+
+
+def test_a_wrong_assumed_value_is_counted_apart_a_wrong_certain_one_fails():
+    # tcp_tw_reuse = 3: accepted by some kernel builds, refused by others; the model without the kernel check
+    # can only assume it (boot_certain False). Needs no container: compare() alone.
+    assumed = _driver.compare(_answer('3', False))
+    assert assumed.ok and assumed.assumed == 1 and assumed.failures == []
+    assert [key for dummy, key, dummy2 in assumed.assumed_wrong] == ['net.ipv4.tcp_tw_reuse']
+    assert "real procps left '2' (default '2'), predicted '3' from a:1" in assumed.assumed_wrong[0][2]
+    certain = _driver.compare(_answer('3', True))
+    assert not certain.ok and certain.assumed_wrong == [] and len(certain.failures) == 1
+    right = _driver.compare(_answer('2', False))
+    assert right.ok and right.assumed == 1 and right.assumed_wrong == []

@@ -620,9 +620,9 @@ MUTATIONS = [
      check_role, 'role choices of sysctl_tuning_baseline_profile'),
     ('role-shadowed-choices', _sub(ARGSPEC, 'choices: [comment, fail, ignore]', 'choices: [comment, fail]'),
      check_role, 'role choices of sysctl_tuning_shadowed'),
-    ('role-applier-default', _sub(ARGSPEC, 'choices: [auto, procps, procps3, systemd, systemd239, systemd_rhel7]\n'
-                                  '        default: auto', 'choices: [auto, procps, procps3, systemd, systemd239, '
-                                  'systemd_rhel7]\n        default: procps'),
+    ('role-applier-default', _sub(ARGSPEC, 'choices: [auto, procps, procps3, systemd, systemd245, systemd239, systemd_rhel7]\n'
+                                  '        default: auto', 'choices: [auto, procps, procps3, systemd, systemd245, '
+                                  'systemd239, systemd_rhel7]\n        default: procps'),
      check_role, "role default of sysctl_tuning_boot_applier: argument spec 'procps', defaults/main.yml 'auto'"),
     ('module-default-moves', _facts(_spec_default('tune', 'missing', 'skip')), check_role,
      "role default of sysctl_tuning_missing is 'fail', the tune module's missing default is 'skip'"),
@@ -647,7 +647,7 @@ MUTATIONS = [
                                    'default(__sysctl_audit_argument_spec.sysctl_audit_profile.default)',
                                    "default('high_connection')"), check_playbooks,
      "sysctl_audit_profile | default('high_connection') does not take the default"),
-    ('audit-applier-choices', _sub(AUDIT_VARS, 'choices: [auto, procps, procps3, systemd, systemd239, systemd_rhel7]',
+    ('audit-applier-choices', _sub(AUDIT_VARS, 'choices: [auto, procps, procps3, systemd, systemd245, systemd239, systemd_rhel7]',
                                    'choices: [auto, procps, systemd]'), check_playbooks,
      'choices of sysctl_audit_boot_applier are'),
     ('audit-report-dir-default', _sub(AUDIT_VARS, 'default: ./sysctl-audit', 'default: ./audit'), check_playbooks,

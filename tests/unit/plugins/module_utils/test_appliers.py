@@ -26,7 +26,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import
 ETC = '/etc/sysctl.d'
 RUN = '/run/sysctl.d'
 USR = '/usr/lib/sysctl.d'
-UNKNOWN = 'unknown applier %r, expected one of procps, procps3, systemd, systemd239, systemd_rhel7'
+UNKNOWN = 'unknown applier %r, expected one of procps, procps3, systemd, systemd245, systemd239, systemd_rhel7'
 
 
 def test_constants():
@@ -34,7 +34,7 @@ def test_constants():
                              '/lib/sysctl.d')
     assert SYSCTL_CONF == '/etc/sysctl.conf'
     assert SYSTEMD_SYSCTL_BINARIES == ('/usr/lib/systemd/systemd-sysctl', '/lib/systemd/systemd-sysctl')
-    assert APPLIERS == ('procps', 'procps3', 'systemd', 'systemd239', 'systemd_rhel7')
+    assert APPLIERS == ('procps', 'procps3', 'systemd', 'systemd245', 'systemd239', 'systemd_rhel7')
     assert LONG_LINE_MAX == 1024 * 1024
 
 
@@ -43,28 +43,29 @@ def test_every_applier_has_traits_and_a_reload_applier():
     assert sorted(RELOAD_APPLIER) == sorted(APPLIERS)
     # "sysctl --system" is procps everywhere: the old one where the boot applier is an old one.
     assert RELOAD_APPLIER == {'procps': 'procps', 'procps3': 'procps3', 'systemd': 'procps',
-                              'systemd239': 'procps3', 'systemd_rhel7': 'procps3'}
+                              'systemd245': 'procps3', 'systemd239': 'procps3', 'systemd_rhel7': 'procps3'}
     for name in RELOAD_APPLIER.values():
-        assert traits(name).grammar == 'procps'
+        assert traits(name).grammar == name
 
 
-# (applier, grammar, writes, globs, dash, normalise, hidden, conf_last, line_max, line_split)
+# (applier, grammar, writes, globs, dash, normalise, dotdot, hidden, conf_last, line_max, line_split)
 TRAITS_CASES = [
-    ('procps', 'procps', 'every', True, True, True, True, True, None, False),
-    ('procps3', 'procps', 'every', False, True, True, True, True, None, False),
-    ('systemd', 'systemd', 'last', True, True, True, False, False, LONG_LINE_MAX, False),
-    ('systemd239', 'systemd', 'last', False, False, False, False, False, LONG_LINE_MAX, False),
-    ('systemd_rhel7', 'systemd', 'last', False, False, False, False, True, 2047, True),
+    ('procps', 'procps', 'every', True, True, True, True, True, True, None, False),
+    ('procps3', 'procps3', 'every', False, True, True, True, True, True, None, False),
+    ('systemd', 'systemd', 'last', True, True, True, False, False, False, LONG_LINE_MAX, False),
+    ('systemd245', 'systemd', 'last', True, True, True, True, False, False, LONG_LINE_MAX, False),
+    ('systemd239', 'systemd', 'last', False, False, False, True, False, False, LONG_LINE_MAX, False),
+    ('systemd_rhel7', 'systemd', 'last', False, False, False, True, False, True, 2047, True),
 ]
 
 
-@pytest.mark.parametrize('applier, grammar, writes, globs, dash, normalise, hidden, conf_last, line_max, line_split',
-                         TRAITS_CASES, ids=[case[0] for case in TRAITS_CASES])
-def test_traits(applier, grammar, writes, globs, dash, normalise, hidden, conf_last, line_max, line_split):
+@pytest.mark.parametrize('applier, grammar, writes, globs, dash, normalise, dotdot, hidden, conf_last, line_max, '
+                         'line_split', TRAITS_CASES, ids=[case[0] for case in TRAITS_CASES])
+def test_traits(applier, grammar, writes, globs, dash, normalise, dotdot, hidden, conf_last, line_max, line_split):
     kind = traits(applier)
-    assert (kind.grammar, kind.writes, kind.globs, kind.dash, kind.normalise, kind.hidden, kind.conf_last,
-            kind.line_max, kind.line_split) == (grammar, writes, globs, dash, normalise, hidden, conf_last, line_max,
-                                                line_split)
+    assert (kind.grammar, kind.writes, kind.globs, kind.dash, kind.normalise, kind.dotdot, kind.hidden, kind.conf_last,
+            kind.line_max, kind.line_split) == (grammar, writes, globs, dash, normalise, dotdot, hidden, conf_last,
+                                                line_max, line_split)
     assert kind.versions
 
 
@@ -149,8 +150,8 @@ def test_reads_sysctl_conf_last(applier, expected):
 
 # (init_comm, systemd_sysctl_present, os_id, os_version_id, expected)
 DETECT_CASES = [
-    ('systemd', True, 'ubuntu', '22.04', 'systemd'),
-    ('systemd', True, 'ubuntu', '20.04', 'systemd'),
+    ('systemd', True, 'ubuntu', '22.04', 'systemd245'),  # systemd 249
+    ('systemd', True, 'ubuntu', '20.04', 'systemd245'),  # systemd 245
     ('systemd', True, 'debian', '12', 'systemd'),
     ('systemd', True, 'centos', '7', 'systemd_rhel7'),
     ('systemd', True, 'rhel', '7.9', 'systemd_rhel7'),
@@ -188,7 +189,12 @@ DETECT_CASES = [
     ('systemd', True, 'amzn', '2', 'systemd_rhel7'),
     ('systemd', True, 'amzn', '2023', 'systemd'),
     ('systemd', True, 'debian', '10', 'systemd239'),
-    ('systemd', True, 'debian', '11', 'systemd'),
+    ('systemd', True, 'debian', '11', 'systemd245'),  # systemd 247 (run: Debian 11's own, tests/differential)
+    ('systemd', True, 'debian', '11.11', 'systemd245'),
+    ('systemd', True, 'debian', '13', 'systemd'),
+    ('systemd', True, 'ubuntu', '24.04', 'systemd'),  # systemd 255
+    ('systemd', True, 'ubuntu', '21.10', 'systemd'),  # not a release this collection knows: the newest family
+    ('systemd', True, 'linuxmint', '21', 'systemd'),
 ]
 DETECT_IDS = [
     'ubuntu-22', 'ubuntu-20', 'debian', 'centos7', 'rhel7-minor', 'oracle7', 'scientific7', 'alinux2', 'centos8',
@@ -197,7 +203,8 @@ DETECT_IDS = [
     'sysv-init-rhel8', 'sysv-init-alinux3', 'sysv-init-ubuntu22', 'sysv-init-ubuntu20', 'sysv-init-ubuntu24',
     'sysv-init-rhel9', 'container-shell', 'container-shell-with-binary', 'nothing-known', 'nothing-known-none',
     'systemd-init-without-binary', 'systemd-init-without-binary-ubuntu22', 'systemd-init-without-binary-centos7',
-    'amazon2', 'amazon2023', 'debian10', 'debian11',
+    'amazon2', 'amazon2023', 'debian10', 'debian11', 'debian11-point', 'debian13', 'ubuntu24', 'ubuntu21-10',
+    'other-id-same-version',
 ]
 
 

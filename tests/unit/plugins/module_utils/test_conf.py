@@ -27,7 +27,7 @@ SAME = object()  # the systemd result is the procps one (targets in systemd's ow
 
 def _default_target(key, grammar):
     path = '/'.join(part.replace('/', '.') for part in key.split('.'))
-    return '/proc/sys/' + path if grammar == 'procps' else path
+    return path if grammar == 'systemd' else '/proc/sys/' + path
 
 
 def A(key, value, line, ignore_failure=False, is_glob=False, target=None, grammar='procps'):
@@ -164,7 +164,7 @@ def test_parse_conf_counts_only_real_line_breaks(separator, applier):
 # read it as the first one named of their grammar.
 NET_X = 'net.ipv4.tcp_sack'
 NO_GLOBS = {
-    'procps3': 'this applier (procps-ng 3.3.15-3.3.17 sysctl --system (modelled)) does not expand globs',
+    'procps3': 'this applier (procps-ng 3.3.15-3.3.17 sysctl --system) does not expand globs',
     'systemd239': 'this applier (systemd-sysctl 239 (RHEL 8, Alibaba Cloud Linux 3; modelled)) does not expand globs',
     'systemd_rhel7': 'this applier (systemd-sysctl 219 with Red Hat patches (RHEL/CentOS 7, Alibaba Cloud Linux 2; '
                      'modelled)) does not expand globs',
@@ -174,6 +174,7 @@ JUST_UNDER = MIB_LINE[:-1]
 GRAMMAR_CASES = [
     ('lone-cr-ends-a-line-only-for-systemd', 'vm.swappiness = 10\rvm.dirty_ratio = 20\n', {
         'procps': ([('vm.swappiness', '10\rvm.dirty_ratio = 20', 1)], []),
+        'procps3': ([('vm.swappiness', '10', 1)], []),  # strtok(NULL, "\n\r"): the value ends at the CR
         'systemd': ([('vm.swappiness', '10', 1), ('vm.dirty_ratio', '20', 2)], []),
     }),
     ('lone-cr-then-lf', 'vm.swappiness = 10\r\r\nvm.dirty_ratio = 20\n', {
@@ -186,6 +187,8 @@ GRAMMAR_CASES = [
     }),
     ('lfcr-is-one-line-end-for-systemd', 'vm.swappiness = 10\n\rvm.dirty_ratio = 20\n', {
         'procps': ([('vm.swappiness', '10', 1), ('vm.dirty_ratio', '20', 2)], []),
+        # procps 3.3 strips only space and tab before a key
+        'procps3': ([('vm.swappiness', '10', 1), ('\rvm.dirty_ratio', '20', 2)], []),
         'systemd': ([('vm.swappiness', '10', 1), ('vm.dirty_ratio', '20', 2)], []),
     }),
     ('nul-truncates-procps-lines-and-ends-systemd-lines', 'vm.swappiness = 10\x00vm.dirty_ratio = 20\nkernel.pid_max = 1\n', {
@@ -198,10 +201,12 @@ GRAMMAR_CASES = [
     }),
     ('form-feed-before-a-key', '\x0cvm.swappiness = 10\n', {
         'procps': ([('vm.swappiness', '10', 1)], []),
+        'procps3': ([('\x0cvm.swappiness', '10', 1)], []),
         'systemd': ([('\x0cvm.swappiness', '10', 1, False, False, '\x0cvm/swappiness')], []),
     }),
     ('vertical-tab-after-a-value', 'vm.swappiness = 10\x0b\n', {
         'procps': ([('vm.swappiness', '10', 1)], []),
+        'procps3': ([('vm.swappiness', '10\x0b', 1)], []),
         'systemd': ([('vm.swappiness', '10\x0b', 1)], []),
     }),
     ('dash-space-key', '- vm.swappiness = 1\n', {
@@ -212,6 +217,8 @@ GRAMMAR_CASES = [
     }),
     ('dash-key-alone-is-an-exclusion', '-vm.swappiness\n', {
         'procps': ([('vm.swappiness', None, 1, True)], []),
+        # procps 3.3 writes "=" over the end of the key and sends it: the kernel refuses it
+        'procps3': ([('vm.swappiness', '=', 1, True)], []),
         'systemd': ([('vm.swappiness', None, 1, True)], []),
         'systemd239': ([], [(1, '-vm.swappiness', NOT_ASSIGNMENT)]),
     }),
@@ -228,14 +235,77 @@ GRAMMAR_CASES = [
     ('doubled-separator', 'net..core.somaxconn = 1\n', {
         'procps': ([('net.core.somaxconn', '1', 1, False, False, '/proc/sys/net//core/somaxconn')], []),
         'systemd': ([('net.core.somaxconn', '1', 1)], []),
+        # before 245 written as spelt (another entry than net/core/somaxconn): the kernel opens the same file
+        'systemd239': ([('net.core.somaxconn', '1', 1, False, False, 'net//core/somaxconn')], []),
     }),
     ('doubled-slash', 'net//core/somaxconn = 1\n', {
         'procps': ([('net.core.somaxconn', '1', 1, False, False, '/proc/sys/net//core/somaxconn')], []),
         'systemd': ([('net.core.somaxconn', '1', 1)], []),
+        'systemd239': ([('net.core.somaxconn', '1', 1, False, False, 'net//core/somaxconn')], []),
     }),
     ('trailing-separator', 'net.ipv4.tcp_sack. = 0\n', {
         'procps': ([], [(1, 'net.ipv4.tcp_sack. = 0', 'names no sysctl key (/proc/sys/net/ipv4/tcp_sack/)')]),
         'systemd': ([(NET_X, '0', 1)], []),
+        # before 245 written as spelt: net/ipv4/tcp_sack/ is no file (ENOTDIR)
+        'systemd239': ([], [(1, 'net.ipv4.tcp_sack. = 0', 'names no sysctl key (net/ipv4/tcp_sack/)')]),
+    }),
+    ('dotdot-in-a-key', 'net/ipv4/../ipv4/tcp_sack = 0\n', {
+        'procps': ([(NET_X, '0', 1, False, False, '/proc/sys/net/ipv4/../ipv4/tcp_sack')], []),
+        # systemd 250+ refuses a key that is not a normalised path (EINVAL); before, the kernel resolves it
+        'systemd': ([], [(1, 'net/ipv4/../ipv4/tcp_sack = 0', 'names no sysctl key (net/ipv4/../ipv4/tcp_sack)')]),
+        'systemd245': ([(NET_X, '0', 1, False, False, 'net/ipv4/../ipv4/tcp_sack')], []),
+        'systemd239': ([(NET_X, '0', 1, False, False, 'net/ipv4/../ipv4/tcp_sack')], []),
+    }),
+    ('cr-inside-a-value', 'net.core.somaxconn = 3\r06\n', {
+        'procps': ([('net.core.somaxconn', '3\r06', 1)], []),
+        'procps3': ([('net.core.somaxconn', '3', 1)], []),
+        'systemd': ([('net.core.somaxconn', '3', 1)], [(2, '06', NOT_ASSIGNMENT)]),
+    }),
+    ('cr-right-after-the-equals', 'vm.swappiness =\r5\nvm.dirty_ratio = \r6\n', {
+        'procps': ([('vm.swappiness', '5', 1), ('vm.dirty_ratio', '6', 2)], []),
+        # strtok skips the leading CR; a blank before it is the whole (then empty) value
+        'procps3': ([('vm.swappiness', '5', 1), ('vm.dirty_ratio', '', 2)], []),
+        'systemd': ([('vm.swappiness', '', 1), ('vm.dirty_ratio', '', 3)], [(2, '5', NOT_ASSIGNMENT),
+                                                                         (4, '6', NOT_ASSIGNMENT)]),
+    }),
+    ('leading-equals', '=vm.swappiness = 1\n==vm.dirty_ratio=2\n', {
+        'procps': ([], [(1, '=vm.swappiness = 1', 'names no sysctl key (/proc/sys/)'),
+                        (2, '==vm.dirty_ratio=2', 'names no sysctl key (/proc/sys/)')]),
+        'procps3': ([('vm.swappiness', '1', 1), ('vm.dirty_ratio', '2', 2)], []),  # strtok skips leading "="
+        'systemd': ([], [(1, '=vm.swappiness = 1', 'names no sysctl key ()'),
+                         (2, '==vm.dirty_ratio=2', 'names no sysctl key ()')]),
+    }),
+    ('empty-value', 'vm.swappiness =\nvm.dirty_ratio = \n', {
+        'procps': ([('vm.swappiness', '', 1), ('vm.dirty_ratio', '', 2)], []),
+        'procps3': ([], [(1, 'vm.swappiness =', 'invalid syntax (empty value): procps 3.3 skips the line'),
+                         (2, 'vm.dirty_ratio = ', 'invalid syntax (empty value): procps 3.3 skips the line')]),
+        'systemd': ([('vm.swappiness', '', 1), ('vm.dirty_ratio', '', 2)], []),
+    }),
+    ('key-alone', 'vm.swappiness\n vm.dirty_ratio\n', {
+        'procps': ([], [(1, 'vm.swappiness', NOT_ASSIGNMENT), (2, ' vm.dirty_ratio', NOT_ASSIGNMENT)]),
+        'procps3': ([('vm.swappiness', '=', 1)],
+                    [(2, ' vm.dirty_ratio', 'invalid syntax (no "="): procps 3.3 skips the line')]),
+        'systemd': ([], [(1, 'vm.swappiness', NOT_ASSIGNMENT), (2, ' vm.dirty_ratio', NOT_ASSIGNMENT)]),
+        'systemd239': ([], [(1, 'vm.swappiness', NOT_ASSIGNMENT), (2, ' vm.dirty_ratio', NOT_ASSIGNMENT)]),
+    }),
+    ('double-dash', '--vm.swappiness = 1\n', {
+        'procps': ([('vm.swappiness', '1', 1, True, False, '/proc/sys/vm/swappiness')], []),
+        'procps3': ([('-vm.swappiness', '1', 1, True, False, '/proc/sys/-vm/swappiness')], []),  # one "-" only
+        'systemd': ([('-vm.swappiness', '1', 1, True)], []),
+        'systemd239': ([('--vm.swappiness', '1', 1, False, False, '--vm/swappiness')], []),
+    }),
+    ('deprecated-keys', 'net.ipv4.neigh.lo.base_reachable_time = 40\nnet/ipv6/neigh/lo/retrans_time = 2000\n'
+                        'net.ipv4.neigh.lo.base_reachable_time_ms = 41000\n', {
+        'procps': ([('net.ipv4.neigh.lo.base_reachable_time', '40', 1), ('net.ipv6.neigh.lo.retrans_time', '2000', 2,
+                     False, False, '/proc/sys/net/ipv6/neigh/lo/retrans_time'),
+                    ('net.ipv4.neigh.lo.base_reachable_time_ms', '41000', 3)], []),
+        'procps3': ([('net.ipv4.neigh.lo.base_reachable_time_ms', '41000', 3)], [
+            (1, 'net.ipv4.neigh.lo.base_reachable_time = 40',
+             'procps 3.3 never sets base_reachable_time ("deprecated, value not set")'),
+            (2, 'net/ipv6/neigh/lo/retrans_time = 2000',
+             'procps 3.3 never sets retrans_time ("deprecated, value not set")')]),
+        'systemd': ([('net.ipv4.neigh.lo.base_reachable_time', '40', 1), ('net.ipv6.neigh.lo.retrans_time', '2000', 2),
+                     ('net.ipv4.neigh.lo.base_reachable_time_ms', '41000', 3)], []),
     }),
     ('glob-star', 'net.ipv4.conf.*.rp_filter = 1\n', {
         'procps': ([('net.ipv4.conf.*.rp_filter', '1', 1, False, True)], []),
@@ -282,7 +352,8 @@ GRAMMAR_CASES = [
 
 
 # Whom an applier reads like when a case names no expectation of its own.
-FALLBACK = {'procps3': ('procps',), 'systemd239': ('systemd',), 'systemd_rhel7': ('systemd239', 'systemd')}
+FALLBACK = {'procps3': ('procps',), 'systemd245': ('systemd',), 'systemd239': ('systemd245', 'systemd'),
+            'systemd_rhel7': ('systemd239', 'systemd245', 'systemd')}
 
 
 def _grammar_result(results, applier):
@@ -350,26 +421,32 @@ def test_procps_paths(raw, path, key):
     assert procps_key('/proc/sys/' + path) == key
 
 
-# (raw key, systemd normalised key, canonical key or None, systemd 239's key)
+# (raw key, systemd normalised key (245+), its canonical key or None (250+: '..' refused), before 245: the key as spelt
+# (separators swapped), the key the kernel opens for it or None)
 NORMALIZE_CASES = [
-    ('net.ipv4.tcp_sack', 'net/ipv4/tcp_sack', 'net.ipv4.tcp_sack', 'net/ipv4/tcp_sack'),
-    ('/net/ipv4/tcp_sack', 'net/ipv4/tcp_sack', 'net.ipv4.tcp_sack', '/net/ipv4/tcp_sack'),
-    ('.net.ipv4.tcp_sack', 'net/ipv4/tcp_sack', 'net.ipv4.tcp_sack', '/net/ipv4/tcp_sack'),
-    ('net..core.somaxconn', 'net/core/somaxconn', 'net.core.somaxconn', 'net/core/somaxconn'),
-    ('net.ipv4.tcp_sack.', 'net/ipv4/tcp_sack', 'net.ipv4.tcp_sack', 'net/ipv4/tcp_sack'),
-    ('net/./ipv4/tcp_sack', 'net/ipv4/tcp_sack', 'net.ipv4.tcp_sack', 'net/./ipv4/tcp_sack'),
-    ('net/../x', 'net/../x', None, 'net/../x'),
+    ('net.ipv4.tcp_sack', 'net/ipv4/tcp_sack', 'net.ipv4.tcp_sack', 'net/ipv4/tcp_sack', 'net.ipv4.tcp_sack'),
+    ('/net/ipv4/tcp_sack', 'net/ipv4/tcp_sack', 'net.ipv4.tcp_sack', '/net/ipv4/tcp_sack', 'net.ipv4.tcp_sack'),
+    ('.net.ipv4.tcp_sack', 'net/ipv4/tcp_sack', 'net.ipv4.tcp_sack', '/net/ipv4/tcp_sack', 'net.ipv4.tcp_sack'),
+    ('net..core.somaxconn', 'net/core/somaxconn', 'net.core.somaxconn', 'net//core/somaxconn', 'net.core.somaxconn'),
+    ('net.ipv4.tcp_sack.', 'net/ipv4/tcp_sack', 'net.ipv4.tcp_sack', 'net/ipv4/tcp_sack/', None),
+    ('net/./ipv4/tcp_sack', 'net/ipv4/tcp_sack', 'net.ipv4.tcp_sack', 'net/./ipv4/tcp_sack', 'net.ipv4.tcp_sack'),
+    ('net/../x', 'net/../x', None, 'net/../x', 'x'),
+    ('net/ipv4/../core/somaxconn', 'net/ipv4/../core/somaxconn', None, 'net/ipv4/../core/somaxconn',
+     'net.core.somaxconn'),
+    ('net/../../etc/passwd', 'net/../../etc/passwd', None, 'net/../../etc/passwd', None),  # outside /proc/sys
     ('net.ipv4.conf.eth0/100.rp_filter', 'net/ipv4/conf/eth0.100/rp_filter', 'net.ipv4.conf.eth0/100.rp_filter',
-     'net/ipv4/conf/eth0.100/rp_filter'),
-    ('', '', None, ''),
+     'net/ipv4/conf/eth0.100/rp_filter', 'net.ipv4.conf.eth0/100.rp_filter'),
+    ('', '', None, '', None),
 ]
 
 
-@pytest.mark.parametrize('raw, normalised, key, old', NORMALIZE_CASES, ids=[case[0] or 'empty' for case in NORMALIZE_CASES])
-def test_systemd_keys(raw, normalised, key, old):
+@pytest.mark.parametrize('raw, normalised, key, spelt, opened', NORMALIZE_CASES,
+                         ids=[case[0] or 'empty' for case in NORMALIZE_CASES])
+def test_systemd_keys(raw, normalised, key, spelt, opened):
     assert systemd_normalize(raw) == normalised
     assert systemd_key(normalised) == key
-    assert systemd_normalize(raw, simplify=False) == old
+    assert slashdot(raw) == spelt
+    assert procps_key('/proc/sys/' + spelt) == opened
 
 
 def test_line_numbers_and_sources_of_every_applier():

@@ -203,7 +203,7 @@ def test_os_release_missing(tmp_path):
 
 # (init comm or None when unreadable, systemd-sysctl present, os-release text or None, expected)
 HOST_APPLIER_CASES = [
-    ('systemd\n', True, 'ID=ubuntu\nVERSION_ID="22.04"\n', 'systemd'),
+    ('systemd\n', True, 'ID=ubuntu\nVERSION_ID="22.04"\n', 'systemd245'),
     ('systemd\n', True, 'ID="centos"\nVERSION_ID="7"\n', 'systemd_rhel7'),
     ('systemd\n', True, 'ID="rhel"\nVERSION_ID="7.9"\n', 'systemd_rhel7'),
     ('systemd\n', True, 'ID="rhel"\nVERSION_ID="8.10"\n', 'systemd239'),

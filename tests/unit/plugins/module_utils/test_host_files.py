@@ -21,6 +21,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._appliers import
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import Assignment, Problem
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host_files import (
     BLOCKS,
+    HANGS,
     DECODING,
     conf_files,
     decode,
@@ -136,8 +137,8 @@ def test_conf_files_unknown_applier(tree):
     dirs, sysctl_conf = tree[1:]
     with pytest.raises(UnknownApplierError) as exc:
         _conf_files('auto', dirs, sysctl_conf)
-    assert str(exc.value) == ("unknown applier 'auto', expected one of procps, procps3, systemd, systemd239, "
-                              "systemd_rhel7")
+    assert str(exc.value) == ("unknown applier 'auto', expected one of procps, procps3, systemd, systemd245, "
+                              "systemd239, systemd_rhel7")
 
 
 def test_conf_files_dev_null_mask(tmp_path, write_file):
@@ -209,6 +210,25 @@ def test_read_assignments_unreadable(tmp_path, kind, reason, write_file):
     assignments, problems = read_assignments([str(unreadable), str(good)], 'procps')
     assert assignments == [_procps('vm.swappiness', '10', str(good), 1)]
     assert problems == [Problem(str(unreadable), 0, '', reason)]
+
+
+# procps 3.3 applies each file as it reads it: a FIFO stops it there (the files before it apply; run: Debian 11's
+# procps 3.3.17 in tests/differential); the others read every file first and apply nothing.
+@pytest.mark.parametrize('applier, expected, reason', [
+    ('procps3', ['before'], HANGS),
+    ('procps', ['before', 'after'], BLOCKS),
+    ('systemd', ['before', 'after'], BLOCKS),
+    ('systemd245', ['before', 'after'], BLOCKS),
+])
+def test_read_assignments_fifo_between_files(tmp_path, write_file, applier, expected, reason):
+    before = write_file(tmp_path / '10-before.conf', 'vm.swappiness = 10\n')
+    fifo = tmp_path / '20-fifo.conf'
+    os.mkfifo(str(fifo))
+    after = write_file(tmp_path / '30-after.conf', 'vm.dirty_ratio = 20\n')
+    assignments, problems = read_assignments([str(before), str(fifo), str(after)], applier)
+    sources = {str(before): 'before', str(after): 'after'}
+    assert [sources[item.source] for item in assignments] == expected
+    assert problems == [Problem(str(fifo), 0, '', reason)]
 
 
 def test_read_assignments_directory_reads_as_empty(tmp_path):

@@ -241,3 +241,13 @@ def test_a_key_copied_from_the_initial_namespace_has_no_kernel_default():
     oracle = _oracle({rmem: '4096\t131072\t6291456'}, [0], {rmem: '8192\t131072\t6291456'}, {rmem: 0})
     prediction = _combine([rmem], live.get, writes, writes, oracle, None, None, [rmem])[rmem]
     assert prediction['checked_by'] == 'model' and prediction['boot_undecided']
+
+
+def test_a_key_that_does_not_exist_now_gets_no_boot_value():
+    # an interface created at boot (udev re-applies the files' lines for it then): nothing is predicted for it,
+    # though conf.default's value would reach it
+    device = 'net.ipv4.conf.dummy0.rp_filter'
+    writes = [W(DEFAULT, '0', 'a:1')]
+    live = {DEFAULT: '2', device: None}
+    prediction = _combine([device], live.get, writes, writes)[device]
+    assert (prediction['boot'], prediction['boot_source'], prediction['kernel_default']) == (None, None, None)
