@@ -45,7 +45,7 @@ LONG_LINE_MAX = 1024 * 1024
 # applied after every sysctl.d file; line_max: longest line (None: unlimited);
 # line_split: a longer line is cut into pieces (True) or ends the file (False).
 Traits = namedtuple('Traits', 'grammar writes globs dash normalise dotdot hidden conf_last line_max line_split '
-                               'versions')
+                    'versions')
 
 APPLIER_TRAITS = {
     'procps': Traits('procps', 'every', True, True, True, True, True, True, None, False,

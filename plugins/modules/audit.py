@@ -192,13 +192,13 @@ sysctl:
             - "When no write takes (nothing sets the key, or the kernel rejects every value written), the kernel's
               default stays: then this is that default where the kernel check knows it (RV(sysctl.key.boot_source)
               is V(kernel default)), else null (unknown: host-wide keys, keys a new network namespace copies from the
-              initial one, or no kernel check)." 
+              initial one, or no kernel check)."
           type: str
           sample: "5000"
         boot_source:
           description:
             - "Who leaves RV(sysctl.key.boot): C(file:line) of the boot applier's write; C(kernel command line
-              (sysctl.KEY=VALUE)); C(tuned profile NAME: KEY); C(tuned re-apply: file:line); or V(kernel default)." 
+              (sysctl.KEY=VALUE)); C(tuned profile NAME: KEY); C(tuned re-apply: file:line); or V(kernel default)."
             - Null when RV(sysctl.key.boot) is.
           type: str
           sample: /etc/sysctl.conf:12

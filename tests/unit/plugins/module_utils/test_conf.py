@@ -171,6 +171,8 @@ NO_GLOBS = {
 }
 MIB_LINE = 'kernel.domainname = ' + 'a' * (LONG_LINE_MAX - len('kernel.domainname = '))
 JUST_UNDER = MIB_LINE[:-1]
+DEPRECATED = ('net.ipv4.neigh.lo.base_reachable_time = 40\nnet/ipv6/neigh/lo/retrans_time = 2000\n'
+              'net.ipv4.neigh.lo.base_reachable_time_ms = 41000\n')
 GRAMMAR_CASES = [
     ('lone-cr-ends-a-line-only-for-systemd', 'vm.swappiness = 10\rvm.dirty_ratio = 20\n', {
         'procps': ([('vm.swappiness', '10\rvm.dirty_ratio = 20', 1)], []),
@@ -266,7 +268,7 @@ GRAMMAR_CASES = [
         # strtok skips the leading CR; a blank before it is the whole (then empty) value
         'procps3': ([('vm.swappiness', '5', 1), ('vm.dirty_ratio', '', 2)], []),
         'systemd': ([('vm.swappiness', '', 1), ('vm.dirty_ratio', '', 3)], [(2, '5', NOT_ASSIGNMENT),
-                                                                         (4, '6', NOT_ASSIGNMENT)]),
+                                                                            (4, '6', NOT_ASSIGNMENT)]),
     }),
     ('leading-equals', '=vm.swappiness = 1\n==vm.dirty_ratio=2\n', {
         'procps': ([], [(1, '=vm.swappiness = 1', 'names no sysctl key (/proc/sys/)'),
@@ -294,17 +296,18 @@ GRAMMAR_CASES = [
         'systemd': ([('-vm.swappiness', '1', 1, True)], []),
         'systemd239': ([('--vm.swappiness', '1', 1, False, False, '--vm/swappiness')], []),
     }),
-    ('deprecated-keys', 'net.ipv4.neigh.lo.base_reachable_time = 40\nnet/ipv6/neigh/lo/retrans_time = 2000\n'
-                        'net.ipv4.neigh.lo.base_reachable_time_ms = 41000\n', {
-        'procps': ([('net.ipv4.neigh.lo.base_reachable_time', '40', 1), ('net.ipv6.neigh.lo.retrans_time', '2000', 2,
-                     False, False, '/proc/sys/net/ipv6/neigh/lo/retrans_time'),
+    ('deprecated-keys', DEPRECATED, {
+        'procps': ([('net.ipv4.neigh.lo.base_reachable_time', '40', 1),
+                    ('net.ipv6.neigh.lo.retrans_time', '2000', 2, False, False,
+                     '/proc/sys/net/ipv6/neigh/lo/retrans_time'),
                     ('net.ipv4.neigh.lo.base_reachable_time_ms', '41000', 3)], []),
-        'procps3': ([('net.ipv4.neigh.lo.base_reachable_time_ms', '41000', 3)], [
-            (1, 'net.ipv4.neigh.lo.base_reachable_time = 40',
-             'procps 3.3 never sets base_reachable_time ("deprecated, value not set")'),
-            (2, 'net/ipv6/neigh/lo/retrans_time = 2000',
-             'procps 3.3 never sets retrans_time ("deprecated, value not set")')]),
-        'systemd': ([('net.ipv4.neigh.lo.base_reachable_time', '40', 1), ('net.ipv6.neigh.lo.retrans_time', '2000', 2),
+        'procps3': ([('net.ipv4.neigh.lo.base_reachable_time_ms', '41000', 3)],
+                    [(1, 'net.ipv4.neigh.lo.base_reachable_time = 40',
+                      'procps 3.3 never sets base_reachable_time ("deprecated, value not set")'),
+                     (2, 'net/ipv6/neigh/lo/retrans_time = 2000',
+                      'procps 3.3 never sets retrans_time ("deprecated, value not set")')]),
+        'systemd': ([('net.ipv4.neigh.lo.base_reachable_time', '40', 1),
+                     ('net.ipv6.neigh.lo.retrans_time', '2000', 2),
                      ('net.ipv4.neigh.lo.base_reachable_time_ms', '41000', 3)], []),
     }),
     ('glob-star', 'net.ipv4.conf.*.rp_filter = 1\n', {

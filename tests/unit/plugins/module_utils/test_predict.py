@@ -41,7 +41,7 @@ def P(boot=None, boot_source=None, reload=None, reload_source=None, boot_undecid
     if boot_certain is None:
         boot_certain = True if checked_by == 'kernel' else certain  # the kernel's answer is certain
     return {'boot_certain': boot_certain,
-            'reload_certain': certain if reload_certain is None else reload_certain,'boot': boot, 'boot_source': boot_source, 'boot_undecided': boot_undecided,
+            'reload_certain': certain if reload_certain is None else reload_certain, 'boot': boot, 'boot_source': boot_source, 'boot_undecided': boot_undecided,
             'boot_rejected': list(boot_rejected), 'reload': reload, 'reload_source': reload_source,
             'reload_undecided': reload_undecided, 'checked_by': checked_by, 'certain': certain,
             'kernel_default': kernel_default, 'undecided': boot_undecided}

@@ -17,8 +17,8 @@ PARAMS = [
     ('BOOT_IMAGE=/vmlinuz root=/dev/vda rw', [('BOOT_IMAGE', '/vmlinuz'), ('root', '/dev/vda'), ('rw', None)]),
     ('  a=1\tb=2\n', [('a', '1'), ('b', '2')]),
     # quotes keep blanks inside a value and are dropped around it, or around the whole parameter
-    ('sysctl.net.ipv4.tcp_rmem="4096 87380 6291456" x', [('sysctl.net.ipv4.tcp_rmem', '4096 87380 6291456'),
-                                                        ('x', None)]),
+    ('sysctl.net.ipv4.tcp_rmem="4096 87380 6291456" x',
+     [('sysctl.net.ipv4.tcp_rmem', '4096 87380 6291456'), ('x', None)]),
     ('"sysctl.kernel.domainname=a b"', [('sysctl.kernel.domainname', 'a b')]),
     # the first "=" splits; the rest is the value
     ('a=b=c', [('a', 'b=c')]),
