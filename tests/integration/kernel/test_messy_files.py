@@ -42,8 +42,11 @@ def test_audit_sees_the_normalised_keys_and_inline_comments(messy_host, applier)
     result = _audit(messy_host, applier)
     boot = {key: (entry['boot'], entry['boot_source']) for key, entry in result['sysctl'].items()}
     if applier == 'systemd' and not _harness.sysctl_conf_link(messy_host):
-        # Debian 13: systemd-sysctl never reads /etc/sysctl.conf without the 99-sysctl.conf link
-        assert boot == dict.fromkeys(SETTINGS, (None, None))
+        # Debian 13: systemd-sysctl never reads /etc/sysctl.conf without the 99-sysctl.conf link: nothing writes
+        # these keys, the kernel's defaults stay
+        assert boot == dict((key, (entry['kernel_default'], 'kernel default'))
+                            for key, entry in result['sysctl'].items())
+        assert all(entry['kernel_default'] is not None for entry in result['sysctl'].values())
     else:
         source = '/etc/sysctl.conf' if applier == 'procps' else '/etc/sysctl.d/99-sysctl.conf'
         assert boot == {
