@@ -38,9 +38,11 @@ failed=()
 # that the machine changes by itself), this machine's own kernel settings (tests/machine_state.py), and no copy
 # of the collection may be installed into Ansible's default collection path (.build/home/.ansible/collections)
 # where it would shadow other installs. KT_GUARD_IGNORE: more paths to leave out, separated by spaces.
+# /var/cache/fontconfig: the machine's own font cache, which fontconfig (re)builds on the first run of a program
+# that draws text (headless Chromium in the report test) on a fresh machine: not the tests' doing.
 kt_guard_prune=("$KT_ROOT" "$(cd "$KT_ROOT" && pwd -P)" /var/log /var/tmp /var/cache/apt /var/cache/debconf
-    /var/cache/man /var/lib/apt /var/lib/dpkg /var/lib/systemd /var/lib/dhcp /var/lib/logrotate /var/lib/man-db
-    /var/spool /var/mail /var/backups)
+    /var/cache/man /var/cache/fontconfig /var/lib/apt /var/lib/dpkg /var/lib/systemd /var/lib/dhcp /var/lib/logrotate
+    /var/lib/man-db /var/spool /var/mail /var/backups)
 for kt_history in .bash_history .lesshst .viminfo .python_history; do
     kt_guard_prune+=("$kt_real_home/$kt_history")
 done
