@@ -203,13 +203,8 @@ def tuned_overrides(expectations, values, root='/'):
     for item in writes:
         if item.writer != 'tuned' or item.key not in values:
             continue
-        if item.condition:
-            try:
-                wanted, dropin = int(item.value), int(values[item.key])
-            except ValueError:
-                wanted = dropin = None
-            if wanted is not None and not (wanted > dropin if item.condition == '>' else wanted < dropin):
-                continue
+        if not _writers.conditional_made(item.condition, item.value, values[item.key]):
+            continue
         if not meets(expectations[item.key], item.value):
             found.append(item)
     return found

@@ -30,6 +30,8 @@ import select
 import signal
 import time
 
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._writers import conditional_made
+
 CLONE_NEWNET = 0x40000000
 TIMEOUT = 20.0
 # The result of a write the replay did not make: it would load a kernel module (NOT_REPLAYED), or it is
@@ -94,23 +96,11 @@ def _loads_module(key, value):
     return value.strip() not in available
 
 
-def _conditional(key, condition, value):
-    """False when a conditional write (tuned's ``>N``, ``<N``) is not made: the key's value is already past N."""
-    if not condition:
-        return True
-    current = _read(key)
-    try:
-        wanted, now = int(value), int(current)
-    except (TypeError, ValueError):
-        return True  # tuned writes the value when either is not one integer
-    return wanted > now if condition == '>' else wanted < now
-
-
 def _write(key, value, condition=None):
     """Write as the appliers do; return 0, the errno of the failure, or NOT_REPLAYED."""
     if _loads_module(key, value):
         return NOT_REPLAYED
-    if not _conditional(key, condition, value):
+    if condition and not conditional_made(condition, value, _read(key)):
         return NOT_NEEDED
     data = (value + '\n').encode('latin-1')
     try:

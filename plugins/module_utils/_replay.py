@@ -15,6 +15,7 @@ from collections import namedtuple
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._conf import display
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._kernel import write
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._writers import conditional_made
 
 _DEVICE_FORWARDING = re.compile(r'net\.ipv4\.conf\.[^.]+\.forwarding\Z')
 _DEVICE_FORWARDING6 = re.compile(r'net\.ipv6\.conf\.[^.]+\.forwarding\Z')
@@ -98,11 +99,7 @@ class _Model(object):
         entry = self.state.get(item.key)
         if self.boot and (entry is None or entry[0] is None):
             return None  # compared with the kernel's default, which the model does not know
-        try:
-            wanted, now = int(item.value), int(self.value(item.key))
-        except (TypeError, ValueError):
-            return True  # tuned writes it when either is not one integer
-        return wanted > now if item.condition == '>' else wanted < now
+        return conditional_made(item.condition, item.value, self.value(item.key))
 
     def apply(self, item):
         value, source, undecided, rejected, certain = self.state.get(item.key, _START)

@@ -186,6 +186,21 @@ def merge_profile_options(chain):
     return merged, variables
 
 
+def conditional_made(condition, value, current):
+    """Whether tuned makes a write of ``value`` with its ``condition`` (``>``, ``<``, None) over ``current``.
+
+    ``>N`` is written only when N is above the value then, ``<N`` only when
+    below; tuned writes it anyway when either is not one integer.
+    """
+    if not condition:
+        return True
+    try:
+        wanted, now = int(value), int(current)
+    except (TypeError, ValueError):
+        return True
+    return wanted > now if condition == '>' else wanted < now
+
+
 def _unquote(value):
     return value.replace('"', '')
 
