@@ -30,10 +30,9 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host_files import (
     BLOCKS,
     conf_files,
-    decode,
     not_read,
-    read_bytes,
     read_assignments,
+    read_conf,
     read_texts,
     sysctl_d_dirs,
     sysctl_d_listing,
@@ -142,11 +141,9 @@ def _writes(applier, root, texts):
 
 
 def _text_or_none(path):
-    try:
-        data = read_bytes(path)
-    except (IOError, OSError):
-        return None
-    return None if data is None else decode(data)
+    """The text of a file, or None when it cannot be read; never blocks (read_conf: a FIFO is not read)."""
+    text, problem = read_conf(path)
+    return None if problem else text
 
 
 def tuned_enabled(root='/'):
@@ -182,7 +179,7 @@ def tuned_writes(root='/', texts=None):
 
     Nothing when tuned is not enabled.
     """
-    return _tuned(root)[:2]
+    return _tuned(root, texts)[:2]
 
 
 def tuned_overrides(expectations, values, root='/'):
@@ -210,8 +207,11 @@ def tuned_overrides(expectations, values, root='/'):
     return found
 
 
-def _tuned(root):
-    """``(writes, problems, reapply)``: tuned_writes, and whether tuned re-applies the files after its profile."""
+def _tuned(root, texts=None):
+    """``(writes, problems, reapply)``: tuned_writes, and whether tuned re-applies the files after its profile.
+
+    ``texts`` (read_texts form) caches the sysctl files tuned re-applies.
+    """
     if not tuned_enabled(root):
         return [], [], False
     problems = []
@@ -236,9 +236,11 @@ def _tuned(root):
                 listings.append((directory, sorted(os.listdir(under(root, directory)))))
             except (IOError, OSError):
                 continue
-        for path in _writers.reapply_files(listings):
-            text = _text_or_none(under(root, path))
-            if text is not None:
+        paths = _writers.reapply_files(listings)
+        texts = read_texts([under(root, path) for path in paths], texts)
+        for path in paths:
+            text, problem = texts[under(root, path)]
+            if not problem:
                 writes.extend(_writers.reapply_writes(path, text))
     return writes, problems, reapply
 

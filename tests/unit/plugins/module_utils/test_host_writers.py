@@ -117,3 +117,23 @@ def test_tuned_without_an_active_profile_is_a_note(host):
     os.unlink(str(host / 'etc' / 'tuned' / 'active_profile'))
     writes, problems = tuned_writes(str(host))
     assert writes == [] and problems[0].startswith('tuned is enabled without an active profile')
+
+
+
+def test_a_fifo_where_tuned_reads_blocks_nothing(host):
+    # tuned re-applies /etc/sysctl.d: a FIFO there, or as a profile it includes, is not opened for a blocking read
+    os.mkfifo(str(host / 'etc' / 'sysctl.d' / '70-fifo.conf'))
+    os.unlink(str(host / 'usr' / 'lib' / 'tuned' / 'profiles' / 'base' / 'tuned.conf'))
+    os.mkfifo(str(host / 'usr' / 'lib' / 'tuned' / 'profiles' / 'base' / 'tuned.conf'))
+    writes, problems = tuned_writes(str(host))
+    assert [(item.writer, item.key, item.value) for item in writes] == [
+        ('tuned', SYN, '4096'), ('tuned_reapply', 'vm.swappiness', '10')]
+    assert problems[0].startswith('tuned profile base: no tuned.conf')
+
+
+def test_tuned_reapply_reads_the_files_the_applier_read(host):
+    # one reading of the host: tuned's re-apply uses the texts the applier's reading cached (``texts``)
+    path = str(host / 'etc' / 'sysctl.d' / '60-mine.conf')
+    writes, dummy = tuned_writes(str(host), {path: ('vm.swappiness = 5\n', None)})
+    assert [(item.writer, item.value) for item in writes if item.key == 'vm.swappiness'] == [
+        ('tuned', '30'), ('tuned_reapply', '5')]
