@@ -8,23 +8,26 @@ values, reboots for real (ansible.builtin.reboot), waits until the boot has
 finished (systemd, udev, tuned), reads the keys again and audits again. The
 results go to the work directory as JSON; test_boot.py compares them.
 
-Stages of a release, in order (each stage starts from what the one before left):
+Stages of a release, in order (each stage starts from what the one before left; the VM keeps its first
+command line):
   files            started with sysctl.* on the kernel command line; the Alibaba Cloud /etc/sysctl.conf, a
                    buffers drop-in, a somaxconn drop-in, a dummy0 netdev with its per-interface keys, and a
                    first sample of the differential corpus (tests/differential/corpus.json)
   role             the sample removed; the kerneltune.sysctl.tune playbook (role sysctl_tuning, high_connection
                    and net.core.rmem_max >= 8388608) with become
-  tuned            powered off and started again without sysctl.* on the command line; tuned enabled with a
-                   profile of our own (reapply_sysctl on, the default), a /usr/lib/sysctl.d file for a key only
-                   tuned sets too, a second corpus sample
+  tuned            tuned enabled with a profile of our own (reapply_sysctl on, the default), a
+                   /usr/lib/sysctl.d file for a key only tuned sets too, a second corpus sample
   tuned-noreapply  reapply_sysctl = 0 in tuned-main.conf, a third corpus sample
 """
 
 import base64
+import io
 import json
 import os
+import re
 import shutil
 import sys
+import tarfile
 import tempfile
 import time
 
@@ -150,6 +153,20 @@ def stage_of(config):
     raise KeyError(config)
 
 
+def _probe_and_audit(when):
+    """The tasks that read the configuration's keys with their live values (_probe.py) and audit them, registered
+    as kt_probe_WHEN and kt_audit_WHEN."""
+    return [
+        {'name': 'Keys and live values %s the boot' % when,
+         'ansible.builtin.script': {'cmd': '{{ kt.probe }} {{ kt.extra }}', 'executable': '/usr/bin/python3'},
+         'register': 'kt_probe_%s' % when, 'changed_when': False},
+        {'name': 'Audit %s the boot' % when,
+         'kerneltune.sysctl.audit': {'expect': '{{ (kt_probe_%s.stdout | from_json).expect }}' % when,
+                                     'pressure': False},
+         'check_mode': True, 'register': 'kt_audit_%s' % when},
+    ]
+
+
 # The play of a stage. Variables: kt (the stage, from a JSON file).
 STAGE_PLAY = [{
     'name': 'kerneltune boot test stage',
@@ -157,24 +174,18 @@ STAGE_PLAY = [{
     'gather_facts': False,
     'become': True,
     'tasks': [
-        {'name': 'Remove files', 'ansible.builtin.file': {'path': '{{ item }}', 'state': 'absent'},
-         'loop': '{{ kt.remove }}'},
-        {'name': 'Directories', 'ansible.builtin.file': {'path': '{{ item }}', 'state': 'directory', 'mode': '0755'},
-         'loop': '{{ kt.dirs }}'},
-        {'name': 'Files', 'ansible.builtin.copy': {'src': '{{ item.src }}', 'dest': '{{ item.dest }}',
-                                                   'mode': '0644'},
-         'loop': '{{ kt.files }}'},
-        {'name': 'Links', 'ansible.builtin.file': {'src': '{{ item.src }}', 'dest': '{{ item.dest }}',
-                                                   'state': 'link', 'force': True},
-         'loop': '{{ kt.links }}'},
+        {'name': 'Remove files', 'ansible.builtin.command': {'argv': "{{ ['rm', '-f', '--'] + kt.remove }}"},
+         'when': 'kt.remove | length > 0'},
+        # The stage's files in one archive: one copy and one unpack instead of a module run per file (each costs
+        # seconds on an emulated CPU). Owned by root, mode 0644; missing directories 0755, existing ones kept.
+        {'name': 'Files (one archive)', 'ansible.builtin.copy': {'src': '{{ kt.archive }}',
+                                                                 'dest': '/root/kt-stage.tar', 'mode': '0600'},
+         'when': 'kt.archive | length > 0'},
+        {'name': 'Unpack the files', 'when': 'kt.archive | length > 0',
+         'ansible.builtin.command': {'argv': ['tar', '-xf', '/root/kt-stage.tar', '-C', '/', '--no-same-owner',
+                                              '--no-overwrite-dir', '--remove-files']}},
         {'name': 'Commands', 'ansible.builtin.shell': '{{ item }}', 'loop': '{{ kt.commands }}'},
-        {'name': 'Keys and live values before the boot',
-         'ansible.builtin.script': {'cmd': '{{ kt.probe }} {{ kt.extra }}', 'executable': '/usr/bin/python3'},
-         'register': 'kt_probe_before', 'changed_when': False},
-        {'name': 'Audit before the boot',
-         'kerneltune.sysctl.audit': {'expect': '{{ (kt_probe_before.stdout | from_json).expect }}',
-                                     'pressure': False},
-         'check_mode': True, 'register': 'kt_audit_before'},
+    ] + _probe_and_audit('before') + [
         {'name': 'Save', 'become': False, 'delegate_to': 'localhost', 'check_mode': False,
          'ansible.builtin.copy': {'content': '{{ {"probe": kt_probe_before.stdout | from_json, '
                                              '"audit": kt_audit_before} | to_json }}',
@@ -185,13 +196,7 @@ STAGE_PLAY = [{
         {'name': 'Wait until the boot has finished (systemd, udev, tuned)',
          'ansible.builtin.shell': 'systemctl is-system-running --wait || true; udevadm settle; {{ kt.settle }}',
          'changed_when': False},
-        {'name': 'Keys and live values after the boot',
-         'ansible.builtin.script': {'cmd': '{{ kt.probe }} {{ kt.extra }}', 'executable': '/usr/bin/python3'},
-         'register': 'kt_probe_after', 'changed_when': False},
-        {'name': 'Audit after the boot',
-         'kerneltune.sysctl.audit': {'expect': '{{ (kt_probe_after.stdout | from_json).expect }}',
-                                     'pressure': False},
-         'check_mode': True, 'register': 'kt_audit_after'},
+    ] + _probe_and_audit('after') + [
         {'name': 'Audits of the stage',
          'kerneltune.sysctl.audit': '{{ item }}', 'check_mode': True, 'loop': '{{ kt.checks }}',
          'register': 'kt_checks'},
@@ -223,12 +228,15 @@ class Release(object):
         self.results = {}  # stage -> dict (or the StageFailed of a stage that failed)
         self.kernel = None
         self.timings = []  # (what, seconds)
+        self.slowest = []  # (task, seconds): the slowest tasks of each playbook (profile_tasks)
 
     # Ansible ---------------------------------------------------------------------------------------------------
     def env(self):
         return {'ANSIBLE_SSH_CONTROL_PATH_DIR': self.control_dir,
                 'ANSIBLE_LOCAL_TEMP': os.path.join(self.workdir, 'local-tmp'),
-                'ANSIBLE_PIPELINING': '1', 'ANSIBLE_TIMEOUT': '30', 'ANSIBLE_VERBOSITY': '0'}
+                'ANSIBLE_PIPELINING': '1', 'ANSIBLE_TIMEOUT': '30', 'ANSIBLE_VERBOSITY': '0',
+                # each task's time, printed in the summary (the ansible package's ansible.posix)
+                'ANSIBLE_CALLBACKS_ENABLED': 'ansible.posix.profile_tasks', 'PROFILE_TASKS_TASK_OUTPUT_LIMIT': '8'}
 
     def inventory(self, with_localhost):
         """The VM as host ``vm`` (and localhost for the results' copies when asked); return its path."""
@@ -250,6 +258,8 @@ class Release(object):
         if rc != 0:
             raise StageFailed('ansible-playbook %s: rc %d\n%s\n%s\n%s' % (os.path.basename(play), rc, out[-8000:],
                                                                           err[-3000:], self.vm.serial_tail(60)))
+        recap = out[out.rfind('=' * 20):]
+        self.slowest.extend(match.groups() for match in re.finditer(r'(?m)^(.+?) -{3,} (\d+\.\d+)s$', recap))
         return out
 
     def close(self):
@@ -285,22 +295,18 @@ class Release(object):
             self.timings.append((what, time.time() - start))
 
     def _run(self, name):
-        spec = {'remove': [], 'dirs': [], 'files': [], 'links': [], 'commands': [], 'before_reboot': [],
+        files = []
+        spec = {'remove': [], 'archive': '', 'commands': [], 'before_reboot': [],
                 'settle': 'true', 'checks': [], 'extra': {}}
         for key in profile_values(PROFILE):
             spec['extra'][key] = 'profile'
         out = os.path.join(self.workdir, name)
         os.mkdir(out)
-        files_dir = os.path.join(out, 'files')
-        os.mkdir(files_dir)
 
         def place(path, data):
-            local = os.path.join(files_dir, '%d' % len(spec['files']))
-            with open(local, 'wb') as handle:
-                handle.write(data if isinstance(data, bytes) else data.encode('utf-8'))
-            spec['files'].append({'src': local, 'dest': path})
+            files.append((path, data if isinstance(data, bytes) else data.encode('utf-8')))
 
-        started = time.time()
+        started, timed, slow = time.time(), len(self.timings), len(self.slowest)
         if name == 'files':
             self._timed('boot (start, %s)' % name, self.vm.start, CMDLINE)
             self.kernel = self.vm.kernel_release()
@@ -330,7 +336,6 @@ class Release(object):
             for key in extra:
                 spec['extra'][key] = 'tuned'
             if name == 'tuned':
-                self._timed('power off, start without sysctl.* (%s)' % name, self.vm.restart, '')
                 place(KEEPALIVE_FILE, 'net.ipv4.tcp_keepalive_time = 600\n')
                 place('/root/kt-tuned.conf', '[main]\nsummary=kerneltune boot tests\n\n[sysctl]\n' + ''.join(
                     '%s=%s\n' % item for item in sorted(extra.items())))
@@ -352,7 +357,8 @@ class Release(object):
             spec['before_reboot'].append('rm -f /var/log/tuned/tuned.log')
             spec['settle'] = ('for i in $(seq 300); do grep -q "static tuning from profile" /var/log/tuned/tuned.log '
                               '2>/dev/null && exit 0; sleep 1; done; echo tuned applied no profile >&2; exit 1')
-        spec['dirs'] = sorted({os.path.dirname(f['dest']) for f in spec['files']})
+        if files:
+            spec['archive'] = _archive(os.path.join(out, 'files.tar'), files)
         spec['probe'] = os.path.join(HERE, '_probe.py')
         spec['extra'] = base64.b64encode(json.dumps({'extra': spec['extra']}).encode('utf-8')).decode('ascii')
         spec['out'] = out
@@ -365,6 +371,7 @@ class Release(object):
         if before['probe']['boot_id'] == after['probe']['boot_id']:
             raise StageFailed('the VM did not reboot (same boot_id)')
         return {'stage': name, 'before': before, 'after': after, 'seconds': time.time() - started,
+                'timings': self.timings[timed:], 'slowest': self.slowest[slow:],
                 'kernel': after['probe']['kernel'], 'cmdline': after['probe']['cmdline'],
                 'configs': stage_configs(name, self.samples)}
 
@@ -374,6 +381,16 @@ class Release(object):
         with open(path, 'w') as handle:
             json.dump(play, handle, indent=1)
         return path
+
+
+def _archive(path, files):
+    """A tar archive of ``files`` ([(absolute path, bytes)]): root's, mode 0644, paths relative to /."""
+    with tarfile.open(path, 'w') as archive:
+        for name, data in files:
+            info = tarfile.TarInfo(name.lstrip('/'))
+            info.size, info.mode, info.mtime = len(data), 0o644, int(time.time())
+            archive.addfile(info, io.BytesIO(data))
+    return path
 
 
 def _shell_quote(text):

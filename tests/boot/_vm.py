@@ -175,25 +175,6 @@ class VM(object):
     def kernel_release(self):
         return self.ssh('uname -r').stdout.strip()
 
-    def poweroff(self, timeout=300):
-        """Shut the guest down cleanly and wait for QEMU to exit (killed after ``timeout``)."""
-        if self.proc is None:
-            return
-        try:
-            self.ssh('sudo -n systemctl poweroff', check=False, timeout=30)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            pass
-        self.kill()
-
-    def restart(self, extra_cmdline=''):
-        """Power off, then boot again with another kernel command line."""
-        self.poweroff()
-        self.start(extra_cmdline)
-
     def kill(self):
         if self.proc is not None:
             if self.proc.poll() is None:

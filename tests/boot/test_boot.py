@@ -83,6 +83,8 @@ def test_boot(release, config, boots, record_property):
     row['kernel'] = result['kernel']
     if config == _boot.stage_configs(stage, [[{'path': 'x'}]] * _boot.CORPUS_SAMPLES)[0][0]:
         row['stage_seconds'] = result['seconds']
+        row['notes'].append('stage %s: %s' % (stage, ', '.join('%s %.0fs' % item for item in result['timings'])))
+        row['notes'].append('slowest tasks: %s' % '; '.join('%s %ss' % item for item in result['slowest']))
     problems = []
     # 1. The prediction made before the boot against what the boot left.
     predicted = before['audit']['sysctl']
