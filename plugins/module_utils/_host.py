@@ -182,7 +182,7 @@ def tuned_writes(root='/', texts=None):
     return _tuned(root, texts)[:2]
 
 
-def tuned_overrides(expectations, values, root='/'):
+def tuned_overrides(expectations, values, root='/', texts=None):
     """The tuned profile writes that would win over ``values`` (a drop-in's {key: value}) at the next boot.
 
     tuned writes its profile after the sysctl files; with ``reapply_sysctl``
@@ -190,10 +190,11 @@ def tuned_overrides(expectations, values, root='/'):
     profile's value stays. A write that leaves a value meeting the key's
     expectation, or a conditional one (``>N``, ``<N``) that would not be
     made over the drop-in's value, does not count. Returns ``[Write]``.
+    ``texts`` (read_texts form): the sysctl files already read.
     """
     if in_container(root) or not tuned_enabled(root):
         return []
-    writes, dummy, reapply = _tuned(root)
+    writes, dummy, reapply = _tuned(root, texts)
     if reapply:
         return []
     found = []

@@ -174,7 +174,7 @@ def make_plan(request, root='/'):
     before = audit_view(kept, read_host(kept.expectations, applier, reload_applier, request.kernel_check, root,
                                         (live, {}), texts))
     values = targets(kept.expectations, live)
-    overrides = tuned_overrides(kept.expectations, values, root)
+    overrides = tuned_overrides(kept.expectations, values, root, texts)
     if overrides:
         raise SysctlError('tuned writes its profile after the sysctl files at boot and does not re-apply them '
                           '(reapply_sysctl is off in %s), so %s would lose: %s; change the profile, or turn '
