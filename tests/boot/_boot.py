@@ -192,7 +192,9 @@ STAGE_PLAY = [{
                                   'dest': '{{ kt.out }}/before.json', 'mode': '0600'}},
         {'name': 'Commands right before the reboot', 'ansible.builtin.shell': '{{ item }}',
          'loop': '{{ kt.before_reboot }}'},
-        {'name': 'Reboot', 'ansible.builtin.reboot': {'reboot_timeout': 1500}},
+        # connect_timeout: while the guest boots, QEMU's port forward accepts the connection and nothing answers;
+        # without it each try waits for Ansible's timeout (30 s here) before the next one.
+        {'name': 'Reboot', 'ansible.builtin.reboot': {'reboot_timeout': 1500, 'connect_timeout': 5}},
         {'name': 'Wait until the boot has finished (systemd, udev, tuned)',
          'ansible.builtin.shell': 'systemctl is-system-running --wait || true; udevadm settle; {{ kt.settle }}',
          'changed_when': False},
