@@ -119,7 +119,6 @@ def test_tuned_without_an_active_profile_is_a_note(host):
     assert writes == [] and problems[0].startswith('tuned is enabled without an active profile')
 
 
-
 def test_a_fifo_where_tuned_reads_blocks_nothing(host):
     # tuned re-applies /etc/sysctl.d: a FIFO there, or as a profile it includes, is not opened for a blocking read
     os.mkfifo(str(host / 'etc' / 'sysctl.d' / '70-fifo.conf'))
