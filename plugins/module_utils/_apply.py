@@ -274,7 +274,11 @@ class Transaction(object):
         kept = self._keep(path, not backup) if os.path.lexists(path) else None
         step = [path, kept, backup, False]
         self.steps.append(step)
-        self.writer.replace(path, data, mode, label)
+        try:
+            self.writer.replace(path, data, mode, label)
+        except (IOError, OSError) as exc:
+            step[3] = bool(getattr(exc, 'renamed', False))  # in place, its directory not flushed: undo it too
+            raise
         step[3] = True
         return kept if backup else None
 

@@ -31,10 +31,15 @@ def replace(path, fill, prepare=None, prefix='.kerneltune-', suffix=''):
     mode, owner or attributes through its descriptor (``os.fchmod``,
     ``os.fchown``, ``os.setxattr``). Its data are then flushed to disk and it
     is renamed over ``path``, unless its name no longer leads to it (then
-    OSError EEXIST). On any failure the temporary file is removed, ``path``
-    is as it was, and the exception propagates.
+    OSError EEXIST), and the directory is flushed to disk too, so that the
+    rename survives a crash. On any failure before the rename the temporary
+    file is removed, ``path`` is as it was, and the exception propagates; a
+    failure to flush the directory after it propagates too, with the
+    attribute ``renamed`` set (the new file is in place, but not known to be
+    on disk).
     """
-    handle, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=os.path.dirname(path) or '.')
+    directory = os.path.dirname(path) or '.'
+    handle, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=directory)
     try:
         with os.fdopen(handle, 'wb') as out:
             fill(out)
@@ -55,3 +60,21 @@ def replace(path, fill, prepare=None, prefix='.kerneltune-', suffix=''):
                 os.unlink(tmp)
             except OSError:  # the failure that brought us here is the one to report
                 pass
+    try:
+        sync_directory(directory)
+    except OSError as exc:
+        exc.renamed = True
+        raise
+
+
+def sync_directory(directory):
+    """Flush a directory's entries to disk (after a rename in it); a file system that cannot (EINVAL) is left
+    as it is."""
+    descriptor = os.open(directory, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0))
+    try:
+        os.fsync(descriptor)
+    except OSError as exc:
+        if exc.errno != errno.EINVAL:
+            raise
+    finally:
+        os.close(descriptor)

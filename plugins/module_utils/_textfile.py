@@ -12,6 +12,7 @@ or the new one, whole.
 
 import errno
 import os
+import stat
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._atomic import replace
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
@@ -25,14 +26,44 @@ class TextfileError(SysctlError):
     """The textfile directory is missing or the file cannot be written; nothing was changed."""
 
 
-def _read(path):
+def _holds(path, data, touch):
+    """Whether ``path`` is a regular file holding exactly ``data``; then, with ``touch``, its mtime is set to now.
+
+    Whoever can write the directory (often node_exporter's user) may have
+    put anything at ``path``: it is opened without following a symlink and
+    without blocking (a FIFO), only a regular file is read, and no more than
+    one byte past ``data`` (a longer file differs). Anything else differs
+    and is replaced by the rename.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
     try:
-        with open(path, 'rb') as handle:
-            return handle.read()
+        descriptor = os.open(path, flags)
     except (IOError, OSError) as exc:
-        if exc.errno in (errno.ENOENT, errno.EISDIR, errno.ENOTDIR):
-            return None
+        if exc.errno in (errno.ENOENT, errno.EISDIR, errno.ENOTDIR, errno.ELOOP, errno.ENXIO):
+            return False
         raise TextfileError('cannot read %s: %s' % (path, exc.strerror or exc))
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return False
+        chunks, left = [], len(data) + 1
+        while left > 0:
+            chunk = os.read(descriptor, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        if b''.join(chunks) != data:
+            return False
+        if touch:
+            try:
+                os.utime(descriptor)
+            except (IOError, OSError) as exc:
+                raise TextfileError('cannot touch %s: %s; nothing was changed' % (path, exc.strerror or exc))
+        return True
+    except (IOError, OSError) as exc:
+        raise TextfileError('cannot read %s: %s' % (path, exc.strerror or exc))
+    finally:
+        os.close(descriptor)
 
 
 def check_directory(directory):
@@ -57,12 +88,7 @@ def update(directory, name, data, check_mode=False):
     """
     check_directory(directory)
     path = os.path.join(directory, name)
-    if _read(path) == data:
-        if not check_mode:
-            try:
-                os.utime(path)
-            except (IOError, OSError) as exc:
-                raise TextfileError('cannot touch %s: %s; nothing was changed' % (path, exc.strerror or exc))
+    if _holds(path, data, touch=not check_mode):
         return path, False
     if check_mode:
         return path, True

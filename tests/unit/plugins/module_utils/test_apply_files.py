@@ -372,6 +372,25 @@ def test_transaction_failing_replace(tmp_path, monkeypatch, second_exists):
     assert snapshot(tmp_path) == before
 
 
+def test_transaction_rollback_undoes_a_file_whose_directory_could_not_be_flushed(tmp_path, monkeypatch):
+    # the new file was renamed into place, then flushing the directory failed: the rollback must undo it
+    from ansible_collections.kerneltune.sysctl.plugins.module_utils import _atomic
+
+    first = make(tmp_path / 'sysctl.conf', SYSCTL_CONF, 0o600)
+    before = snapshot(tmp_path)
+
+    def sync_directory(directory):
+        raise OSError(errno.EIO, 'Input/output error')
+
+    monkeypatch.setattr(_atomic, 'sync_directory', sync_directory)
+    transaction = Transaction(HostWriter(str(tmp_path)))
+    with pytest.raises(OSError):
+        transaction.replace(first, b'# vm.swappiness = 0\n', backup=True)
+    assert read_bytes(first) == b'# vm.swappiness = 0\n'
+    assert transaction.rollback() == ([], {})
+    assert snapshot(tmp_path) == before
+
+
 def test_transaction_rollback_reports_what_it_cannot_restore(tmp_path):
     first = str(tmp_path / 'a.conf')
     second = make(tmp_path / 'b.conf', b'old\n', 0o600)

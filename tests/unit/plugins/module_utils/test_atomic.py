@@ -44,14 +44,44 @@ def test_the_temporary_file_is_filled_prepared_and_synced_before_the_rename(tmp_
     monkeypatch.setattr(_atomic.os, 'fsync', fsync)
     monkeypatch.setattr(_atomic.os, 'rename', rename)
     _atomic.replace(path, lambda out: out.write(b'new\n'), prepare, prefix='.x-', suffix='.tmp')
-    (dummy, tmp), (dummy2, synced), (dummy3, src, dst) = events
-    assert [event[0] for event in events] == ['prepare', 'fsync', 'rename']
+    (dummy, tmp), (dummy2, synced), (dummy3, src, dst), (dummy4, directory) = events
+    assert [event[0] for event in events] == ['prepare', 'fsync', 'rename', 'fsync']
     assert tmp == synced == src and dst == path
+    assert directory == str(tmp_path)  # the rename itself reaches the disk
     assert os.path.dirname(tmp) == str(tmp_path)
     assert os.path.basename(tmp).startswith('.x-') and tmp.endswith('.tmp')
     assert (tmp_path / 'file.conf').read_bytes() == b'new\n'
     assert os.stat(path).st_mode & 0o777 == 0o640
     assert os.listdir(str(tmp_path)) == ['file.conf']
+
+
+def test_a_file_system_that_cannot_sync_a_directory_is_no_failure(tmp_path, monkeypatch):
+    path = _old(tmp_path)
+    real_fsync = os.fsync
+
+    def fsync(descriptor):
+        if os.path.isdir('/proc/self/fd/%d' % descriptor):
+            raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
+        return real_fsync(descriptor)
+
+    monkeypatch.setattr(_atomic.os, 'fsync', fsync)
+    _atomic.replace(path, lambda out: out.write(b'new\n'))
+    assert (tmp_path / 'file.conf').read_bytes() == b'new\n'
+
+
+def test_a_failed_directory_sync_is_reported(tmp_path, monkeypatch):
+    path = _old(tmp_path)
+    real_fsync = os.fsync
+
+    def fsync(descriptor):
+        if os.path.isdir('/proc/self/fd/%d' % descriptor):
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return real_fsync(descriptor)
+
+    monkeypatch.setattr(_atomic.os, 'fsync', fsync)
+    with pytest.raises(OSError) as exc:
+        _atomic.replace(path, lambda out: out.write(b'new\n'))
+    assert exc.value.errno == errno.EIO and exc.value.renamed  # the new file is in place: a rollback undoes it
 
 
 @pytest.mark.parametrize('stage', ['fill', 'prepare', 'fsync', 'rename'])
