@@ -6,12 +6,14 @@
 import fcntl
 import os
 import shutil
+import stat
 import time
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._atomic import replace
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._safe_open import open_regular
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import baseline_profile_names, profile_names
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import (
     TIME_FORMAT, MalformedResult, build_report, host_result, read_json, summary_lines, write_csv, write_json,
@@ -97,12 +99,32 @@ def _write(path, writer, report):
 
 
 def _read_json(path, slim=False):
-    """Parse a JSON file; with slim, key entries keep only status and live (an earlier report, to compare)."""
-    with open(path, 'r', encoding='utf-8', errors='surrogateescape') as handle:
-        return read_json(handle, slim)
+    """Parse a JSON file; with slim, key entries keep only status and live (an earlier report, to compare).
+
+    The report directory may be writable by others: only a regular file is read (open_regular: no symlink
+    followed, no FIFO waited on). Raises OSError or ValueError (too deeply nested included).
+    """
+    with os.fdopen(open_regular(path), 'r', encoding='utf-8', errors='surrogateescape') as handle:
+        try:
+            return read_json(handle, slim)
+        except RecursionError:
+            raise ValueError('nested too deeply')
+
+
+def _real_directory(path, what):
+    """Make ``path`` (a directory of the report directory) unless it exists; refuse a symlink or a non-directory."""
+    try:
+        os.mkdir(path, 0o777)
+    except FileExistsError:
+        info = os.lstat(path)
+        if not stat.S_ISDIR(info.st_mode):
+            raise AnsibleActionFail('refusing to use %s as the %s directory: it is %s' % (
+                path, what, 'a symlink' if stat.S_ISLNK(info.st_mode) else 'not a directory'))
 
 
 def _slice_documents(directory):
+    if os.path.lexists(directory):
+        _real_directory(directory, 'slices')
     names = sorted(name for name in os.listdir(directory) if SLICE_FILE.match(name)) if os.path.isdir(directory) else []
     if not names:
         raise AnsibleActionFail('merge: no slice reports (slice-*.json) in %s; run the audit with slice=true first'
@@ -111,7 +133,7 @@ def _slice_documents(directory):
     for name in names:
         try:
             documents.append((name, _read_json(os.path.join(directory, name))))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError) as exc:  # ValueError: not JSON, or nested too deeply
             raise AnsibleActionFail('merge: cannot read the slice report %s: %s' % (os.path.join(directory, name), exc))
     return documents
 
@@ -124,14 +146,16 @@ def _keep_history(dest, keep, generated=None):
     """
     current = os.path.join(dest, 'report.json')
     history = os.path.join(dest, HISTORY_DIR)
-    if keep <= 0 or not os.path.isfile(current):
+    if os.path.lexists(history):
+        _real_directory(history, 'history')
+    if keep <= 0 or not os.path.lexists(current) or not stat.S_ISREG(os.lstat(current).st_mode):
         if os.path.isdir(history):  # history=0 keeps none: the dated reports kept by earlier runs go too
             for name in to_prune(os.listdir(history), max(keep, 0)):
                 os.unlink(os.path.join(history, name))
         return None
     if not isinstance(generated, str):
         generated = time.strftime(TIME_FORMAT, time.gmtime(os.stat(current).st_mtime))
-    os.makedirs(history, exist_ok=True)
+    _real_directory(history, 'history')
     kept = os.path.join(history, dated_name(generated))
     if os.path.lexists(kept):
         os.unlink(kept)
@@ -152,7 +176,7 @@ class ActionModule(ActionBase):
 
         A named previous file that is missing, and any previous file that is not a report, give a warning.
         """
-        if not os.path.exists(path):
+        if not os.path.lexists(path):
             if not default:
                 self._display.warning('previous report %s does not exist; no changes are reported' % path)
             return None, None
@@ -172,7 +196,12 @@ class ActionModule(ActionBase):
                                     'merged by one run afterwards')
         dest = os.path.abspath(args['dest'])
         os.makedirs(dest, exist_ok=True)
-        with open(os.path.join(dest, LOCK_FILE), 'a') as lock:
+        lock_path = os.path.join(dest, LOCK_FILE)
+        try:
+            descriptor = open_regular(lock_path, create=True, mode=0o666)
+        except OSError as exc:
+            raise AnsibleActionFail('cannot use the lock file %s: %s' % (lock_path, exc.strerror or exc))
+        with os.fdopen(descriptor, 'r+') as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             result.update(self._report(args, dest, task_vars))
         return result
@@ -208,7 +237,7 @@ class ActionModule(ActionBase):
         report['changes'] = None
         files = {}
         if args['slice']:
-            os.makedirs(slices_dir, exist_ok=True)
+            _real_directory(slices_dir, 'slices')
             files['slice'] = os.path.join(slices_dir, slice_name(list(results) + list(unreachable) + list(failed)))
             _write(files['slice'], write_json, report)
         else:

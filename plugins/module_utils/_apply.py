@@ -35,6 +35,7 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
     SysctlError,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host_files import under
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._safe_open import NotRegularFile, open_regular
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import PROC_SYS
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import same_value
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import live_or_none, write_live
@@ -68,17 +69,12 @@ class HostLock(object):
 
 
 def _open_lock(path):
-    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK  # a FIFO never blocks the open
     try:
-        fd = os.open(path, flags, 0o600)
+        return open_regular(path, create=True)  # a FIFO never blocks the open
+    except NotRegularFile as exc:
+        raise SysctlError('refusing to use the lock file %s: %s' % (path, exc.strerror))
     except (IOError, OSError) as exc:
-        if exc.errno == errno.ELOOP:
-            raise SysctlError('refusing to use the lock file %s: it is a symlink' % path)
         raise SysctlError('cannot open the lock file %s: %s' % (path, exc.strerror or exc))
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise SysctlError('refusing to use the lock file %s: it is not a regular file' % path)
-    return fd
 
 
 def lock(root='/'):

@@ -12,10 +12,10 @@ or the new one, whole.
 
 import errno
 import os
-import stat
 
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._atomic import replace
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import SysctlError
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._safe_open import NotRegularFile, open_regular
 
 TEMP_PREFIX = '.kerneltune_sysctl.'
 TEMP_SUFFIX = '.tmp'
@@ -35,16 +35,15 @@ def _holds(path, data, touch):
     one byte past ``data`` (a longer file differs). Anything else differs
     and is replaced by the rename.
     """
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
     try:
-        descriptor = os.open(path, flags)
+        descriptor = open_regular(path)
+    except NotRegularFile:
+        return False
     except (IOError, OSError) as exc:
-        if exc.errno in (errno.ENOENT, errno.EISDIR, errno.ENOTDIR, errno.ELOOP, errno.ENXIO):
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
             return False
         raise TextfileError('cannot read %s: %s' % (path, exc.strerror or exc))
     try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            return False
         chunks, left = [], len(data) + 1
         while left > 0:
             chunk = os.read(descriptor, left)

@@ -77,7 +77,8 @@ def test_a_directory_is_refused(tune_root):
     os.mkdir(os.path.join(tune_root, 'run', LOCK_NAME))
     with pytest.raises(SysctlError) as exc:
         lock(tune_root)
-    assert str(exc.value) == 'cannot open the lock file %s: Is a directory' % os.path.join(tune_root, 'run', LOCK_NAME)
+    assert str(exc.value) == 'refusing to use the lock file %s: it is not a regular file' % os.path.join(
+        tune_root, 'run', LOCK_NAME)
 
 
 def test_an_earlier_lock_file_is_reused(tune_root):
