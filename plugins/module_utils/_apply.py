@@ -227,15 +227,19 @@ def restore_live(keys, previous, writer):
             continue
         try:
             writer.write_live(key, previous[key])
-        except KernelRejectedError as exc:
-            now = writer.read_live(key)
+        except Exception as exc:  # pylint: disable=broad-except  # the other keys are still written back
+            try:
+                now = writer.read_live(key)
+            except Exception:  # pylint: disable=broad-except
+                now = None
             if now is None or not same_value(now, previous[key]):
-                left.append((key, exc.reason))
+                left.append((key, getattr(exc, 'reason', None) or '%s: %s' % (type(exc).__name__, exc)))
     return left
 
 
 def apply_live(changes, previous, writer):
-    """Write ``changes`` ({key: value}) in key order; on a refusal restore every key attempted and raise ApplyError.
+    """Write ``changes`` ({key: value}) in key order; on a refusal, or any other failure, restore every key
+    attempted and raise ApplyError.
 
     The refused key is written back too: the kernel stores the integers of
     a multi-value key one by one, so a write it rejects half-way
@@ -246,8 +250,10 @@ def apply_live(changes, previous, writer):
         for key in sorted(changes):
             attempted.append(key)
             writer.write_live(key, changes[key])
-    except KernelRejectedError as exc:
+    except Exception as exc:  # pylint: disable=broad-except  # whatever failed, what was written goes back
         left = restore_live(attempted, previous, writer)
+        if not isinstance(exc, KernelRejectedError):
+            exc = 'writing %s = %r failed: %s: %s' % (attempted[-1], changes[attempted[-1]], type(exc).__name__, exc)
         if not left:
             raise ApplyError('%s; values already written were restored, no file was changed' % exc)
         raise ApplyError('%s; no file was changed, but restoring failed: %s' % (exc, _live_left(left, previous)),

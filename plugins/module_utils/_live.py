@@ -80,11 +80,17 @@ def read_values(keys, root=PROC_SYS):
 
 
 def write_live(key, value, root=PROC_SYS):
-    """Write one value; raise KernelRejectedError naming the key and the kernel's reason."""
+    """Write one value (its UTF-8 bytes); raise KernelRejectedError naming the key and the kernel's reason."""
     path = proc_path(key, root)
     try:
-        with open(path, 'w') as handle:
-            handle.write('%s\n' % value)
+        # bytes, UTF-8 whatever the locale (a C locale on Python 3.6 cannot encode non-ASCII text)
+        data = ('%s\n' % value).encode('utf-8', 'surrogateescape')
+    except UnicodeError:
+        raise KernelRejectedError('%s = %r was not written: it is not text that can be written (a lone surrogate)'
+                                  % (key, value), key=key, reason='not text that can be written')
+    try:
+        with open(path, 'wb') as handle:
+            handle.write(data)
     except (IOError, OSError) as exc:
         reason = exc.strerror or str(exc)
         raise KernelRejectedError('the kernel rejected %s = %s: %s' % (key, value, reason), key=key, reason=reason)

@@ -120,6 +120,15 @@ def dropin_reasons(request):
     return reasons
 
 
+def encodable(text):
+    """Whether ``text`` has bytes (dropin_bytes): not when it holds a lone surrogate that stands for no byte."""
+    try:
+        dropin_bytes(text)
+    except UnicodeError:
+        return False
+    return True
+
+
 def dropin_bytes(text):
     """The bytes of a rendered drop-in (its text is the play's: UTF-8)."""
     return text.encode('utf-8', 'surrogateescape')
@@ -189,6 +198,13 @@ def render_dropin(values, reasons, header_lines):
 
 def check_rendered(text, values, source):
     """Parse a rendered drop-in back; raise SysctlError unless it sets exactly ``values``."""
+    for key, value in sorted(values.items()):
+        if not encodable(str(value)):
+            raise SysctlError('refusing to write %s: the value of %s, %r, is not text that can be written (a lone '
+                              'surrogate)' % (source, key, value))
+    if not encodable(text):
+        raise SysctlError('refusing to write %s: its header lines are not text that can be written (a lone '
+                          'surrogate)' % source)
     for char in ('\r', '\x00'):
         if char in text:
             raise SysctlError('refusing to write %s: it would contain a %r character, which systemd-sysctl reads as '

@@ -188,6 +188,53 @@ def test_apply_live_with_write_live(proc_sys):
     assert read(proc_sys, 'net/core/somaxconn') == '8192\n'
 
 
+def test_apply_live_a_value_with_no_bytes_is_rolled_back_not_a_traceback(proc_sys):
+    # a lone surrogate cannot be encoded: the key before it is written back, the module's own error names the key
+    writer = HostWriter(os.path.dirname(os.path.dirname(proc_sys)))
+    with pytest.raises(ApplyError) as exc:
+        apply_live({TW: '262144', SOMAXCONN: '\ud800'}, {TW: '5000', SOMAXCONN: '4096'}, writer)
+    assert str(exc.value) == ("net.core.somaxconn = '\\ud800' was not written: it is not text that can be written (a "
+                              "lone surrogate); values already written were restored, no file was changed")
+    assert read(proc_sys, 'net/ipv4/tcp_max_tw_buckets') == '5000\n'
+    assert read(proc_sys, 'net/core/somaxconn') == '4096\n'
+
+
+def test_apply_live_non_ascii_is_written_as_utf8_whatever_the_locale(proc_sys):
+    writer = HostWriter(os.path.dirname(os.path.dirname(proc_sys)))
+    apply_live({SOMAXCONN: u'8192 \u00fc'}, {SOMAXCONN: '4096'}, writer)
+    with open(os.path.join(proc_sys, 'net', 'core', 'somaxconn'), 'rb') as handle:
+        assert handle.read() == b'8192 \xc3\xbc\n'
+
+
+def test_apply_live_any_failure_restores_what_was_written():
+    class Broken(FakeWriter):
+        def write_live(self, key, value):
+            if key == SYN:
+                raise RuntimeError('surprise')
+            FakeWriter.write_live(self, key, value)
+
+    writer = Broken()
+    with pytest.raises(ApplyError) as exc:
+        apply_live(CHANGES, PREVIOUS, writer)
+    # the failing key's own write back fails too, and the key still reads as before: nothing is left changed
+    assert str(exc.value) == ("writing net.ipv4.tcp_max_syn_backlog = '8192' failed: RuntimeError: surprise; values "
+                              "already written were restored, no file was changed")
+    assert writer.values == PREVIOUS
+
+
+def test_restore_live_any_failure_is_named_and_the_others_restored():
+    class Broken(FakeWriter):
+        def write_live(self, key, value):
+            if key == SOMAXCONN and value == PREVIOUS[SOMAXCONN]:
+                raise RuntimeError('surprise')
+            FakeWriter.write_live(self, key, value)
+
+    writer = Broken()
+    writer.values.update({TW: '262144', SOMAXCONN: '8192'})
+    assert restore_live([TW, SOMAXCONN], PREVIOUS, writer) == [(SOMAXCONN, 'RuntimeError: surprise')]
+    assert writer.values[TW] == PREVIOUS[TW]
+
+
 def test_restore_live_reports_what_it_cannot_write_back():
     previous = {SOMAXCONN: '4096', SYN: '1024', 'net.netfilter.nf_conntrack_max': None}
     writer = FakeWriter(refuse=[SYN], values={SOMAXCONN: '8192', SYN: '8192'})

@@ -188,12 +188,18 @@ CHECK_REJECTED_CASES = [
     (render_dropin({SOMAXCONN: 8192}, {}, ['x\nnet.core.somaxconn = 1']), {SOMAXCONN: 8192}, NOT_EXACTLY),
     (render_dropin({SOMAXCONN: 8192}, {}, ['x\nnot an assignment']), {SOMAXCONN: 8192},
      'refusing to write %s: line 2 would not parse (not an assignment (no "="))' % DROPIN),
+    # a lone surrogate stands for no byte: refused by name, not a UnicodeEncodeError traceback
+    (render_dropin({SOMAXCONN: '\ud800'}, {}, ['x']), {SOMAXCONN: '\ud800'},
+     "refusing to write %s: the value of net.core.somaxconn, '\\ud800', is not text that can be written (a lone "
+     "surrogate)" % DROPIN),
+    (render_dropin({SOMAXCONN: 8192}, {}, ['\udfff']), {SOMAXCONN: 8192},
+     'refusing to write %s: its header lines are not text that can be written (a lone surrogate)' % DROPIN),
 ]
 CHECK_REJECTED_IDS = [
     'other-value', 'key-missing', 'extra-key', 'duplicate-same-value', 'duplicate-last-wins', 'exclusion',
     'value-spacing-differs', 'no-assignment', 'unparseable-line', 'key-with-space', 'glob-exclusion',
     'trailing-separator', 'dash-space-key', 'vertical-tab-after-value', 'form-feed-before-key', 'glob',
-    'header-injects-assignment', 'header-injects-garbage',
+    'header-injects-assignment', 'header-injects-garbage', 'lone-surrogate-value', 'lone-surrogate-header',
 ]
 
 
