@@ -274,3 +274,18 @@ def test_plan_refuses_a_drop_in_a_tuned_profile_would_undo(tune_root, tune_param
                                      'them (reapply_sysctl is off in /etc/tuned/tuned-main.conf), so ')
     assert 'would lose: tuned profile mine sets net.ipv4.tcp_max_tw_buckets = ' in str(exc.value)
     assert tree_state(tune_root) == before
+
+
+@pytest.mark.parametrize('options, named', [
+    ({'settings': {'net.ipv4.tcp_congestion_control': '\ud800'}}, 'the value of net.ipv4.tcp_congestion_control'),
+    ({'profile': 'high_connection', 'header': ['\udfff']}, 'its header lines'),
+], ids=['value', 'header'])
+def test_text_with_no_bytes_is_refused_while_planning(tune_root, tune_params, tree_state, options, named):
+    # a lone surrogate (older ansible-core passes one through to the module) is refused by name, not a traceback
+    with open(os.path.join(tune_root, 'proc', 'sys', 'net', 'ipv4', 'tcp_congestion_control'), 'w') as handle:
+        handle.write('cubic\n')
+    before = tree_state(tune_root)
+    with pytest.raises(SysctlError) as exc:
+        plan_of(tune_root, tune_params(**options))
+    assert named in str(exc.value) and 'lone surrogate' in str(exc.value)
+    assert tree_state(tune_root) == before
