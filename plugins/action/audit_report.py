@@ -12,7 +12,7 @@ import time
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._atomic import replace
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._atomic import commit, discard, stage
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._safe_open import open_regular
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._profiles import baseline_profile_names, profile_names
 from ansible_collections.kerneltune.sysctl.plugins.plugin_utils._report import (
@@ -92,10 +92,23 @@ def _umask():
     return mask
 
 
-def _write(path, writer, report):
-    """Write one file atomically (_atomic.replace), with the mode the umask gives."""
+def _write(files, report):
+    """Write the report files ({path: writer}) all or none: each is built whole in a temporary file first
+    (_atomic.stage), with the mode the umask gives; only when every one was built are they renamed into place.
+    A failure while building any leaves every earlier report file as it was, and is an AnsibleActionFail."""
     mode = 0o666 & ~_umask()
-    replace(path, lambda out: writer(report, out), lambda descriptor: os.fchmod(descriptor, mode), '.report-')
+    staged = []
+    try:
+        for path, writer in files.items():
+            staged.append(stage(path, lambda out, writer=writer: writer(report, out),
+                                lambda descriptor: os.fchmod(descriptor, mode), '.report-'))
+    except Exception as exc:  # pylint: disable=broad-except  # a writer's failure on data from the hosts
+        for item in staged:
+            discard(item)
+        raise AnsibleActionFail('cannot write the report file %s: %s: %s; no report file was changed'
+                                % (path, type(exc).__name__, exc))
+    for item in staged:
+        commit(item)
 
 
 def _read_json(path, slim=False):
@@ -239,7 +252,7 @@ class ActionModule(ActionBase):
         if args['slice']:
             _real_directory(slices_dir, 'slices')
             files['slice'] = os.path.join(slices_dir, slice_name(list(results) + list(unreachable) + list(failed)))
-            _write(files['slice'], write_json, report)
+            _write({files['slice']: write_json}, report)
         else:
             if 'json' in args['formats']:  # without a new report.json, the next run would compare with this one's
                 default = os.path.join(dest, 'report.json')
@@ -249,7 +262,7 @@ class ActionModule(ActionBase):
                     report['changes']['previous'] = kept
             for name in args['formats']:
                 files[name] = os.path.join(dest, FILE_NAMES[name])
-                _write(files[name], WRITERS[name], report)
+            _write(dict((files[name], WRITERS[name]) for name in args['formats']), report)
             for name in merged:
                 os.unlink(os.path.join(slices_dir, name))
             lines.append(changes_line(report['changes']))

@@ -38,8 +38,27 @@ def replace(path, fill, prepare=None, prefix='.kerneltune-', suffix=''):
     attribute ``renamed`` set (the new file is in place, but not known to be
     on disk).
     """
-    directory = os.path.dirname(path) or '.'
-    handle, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=directory)
+    commit(stage(path, fill, prepare, prefix, suffix))
+
+
+class Staged(object):
+    """A temporary file written and flushed to disk, waiting to be renamed over ``path`` (commit) or removed
+    (discard)."""
+
+    def __init__(self, path, tmp, identity):
+        self.path, self.tmp, self.identity = path, tmp, identity
+
+
+def stage(path, fill, prepare=None, prefix='.kerneltune-', suffix=''):
+    """The first half of replace: the temporary file, filled, prepared and flushed to disk; a Staged.
+
+    On any failure the temporary file is removed and the exception propagates.
+    Several files staged first and committed after are replaced all or none
+    as far as their content goes: a failure to build any leaves every ``path``
+    as it was (discard the others).
+    """
+    handle, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=os.path.dirname(path) or '.')
+    staged = Staged(path, tmp, None)
     try:
         with os.fdopen(handle, 'wb') as out:
             fill(out)
@@ -48,23 +67,38 @@ def replace(path, fill, prepare=None, prefix='.kerneltune-', suffix=''):
                 prepare(out.fileno())
             os.fsync(out.fileno())
             written = os.fstat(out.fileno())
-        named = os.lstat(tmp)
-        if (named.st_dev, named.st_ino) != (written.st_dev, written.st_ino):
-            raise OSError(errno.EEXIST, 'the temporary file was replaced by another while it was written; %s was '
-                                        'not changed' % path, tmp)
-        os.rename(tmp, path)
-        tmp = None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:  # the failure that brought us here is the one to report
-                pass
+        staged.identity = (written.st_dev, written.st_ino)
+    except BaseException:
+        discard(staged)
+        raise
+    return staged
+
+
+def commit(staged):
+    """Rename a Staged file over its path (see replace); on a failure before the rename it is removed."""
     try:
-        sync_directory(directory)
+        named = os.lstat(staged.tmp)
+        if (named.st_dev, named.st_ino) != staged.identity:
+            raise OSError(errno.EEXIST, 'the temporary file was replaced by another while it was written; %s was '
+                                        'not changed' % staged.path, staged.tmp)
+        os.rename(staged.tmp, staged.path)
+    except BaseException:
+        discard(staged)
+        raise
+    try:
+        sync_directory(os.path.dirname(staged.path) or '.')
     except OSError as exc:
         exc.renamed = True
         raise
+
+
+def discard(staged):
+    """Remove a Staged file that was not committed; a failure to remove it is not reported (the failure that
+    brought the caller here is the one to report)."""
+    try:
+        os.unlink(staged.tmp)
+    except OSError:
+        pass
 
 
 def sync_directory(directory):

@@ -58,7 +58,8 @@ def host_result(raw):
     The result comes from a managed host and is checked as untrusted: ``sysctl``
     must map key names (strings) to entries that are mappings with a string
     ``status``; ``summary`` and ``pressure`` (and ``pressure.verdict``) must be
-    mappings when present, the verdicts strings. Any other shape names the part
+    mappings when present, the verdicts strings, its numbers within +-2**64 (no NaN
+    or infinity). Any other shape names the part
     that is wrong. A status the report does not know is kept (it ranks with the worst).
     """
     if not isinstance(raw, dict):
@@ -76,6 +77,11 @@ def host_result(raw):
     for name in ('summary', 'pressure'):
         if raw.get(name) is not None and not isinstance(raw[name], dict):
             raise MalformedResult('%s is a %s, not a mapping' % (name, type(raw[name]).__name__))
+    for field, value in sorted((raw.get('pressure') or {}).items(), key=lambda item: str(item[0])):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if not (-_PRESSURE_LIMIT < value < _PRESSURE_LIMIT):  # also NaN
+            raise MalformedResult('pressure.%s is not a counter: %s' % (field, _name(value)))
     verdict = (raw.get('pressure') or {}).get('verdict')
     if verdict is not None and (not isinstance(verdict, dict)
                                 or not all(isinstance(v, str) for v in verdict.values())):
@@ -203,6 +209,14 @@ def neutralise(text):
     return text
 
 
+# A lone surrogate that stands for no byte (surrogateescape stands \udc80-\udcff for the bytes 0x80-0xff): written as
+# U+FFFD, as json.dumps escapes it, instead of failing the CSV writer.
+_LONE_SURROGATE = re.compile(u'[\ud800-\udc7f\udd00-\udfff]')
+# Numbers a host may report in ``pressure``: beyond these they are no counters but a malformed result (a float
+# conversion of a larger integer fails).
+_PRESSURE_LIMIT = 2 ** 64
+
+
 def _cell(value):
     if value is None:
         return ''
@@ -212,7 +226,7 @@ def _cell(value):
         return 'true' if value else 'false'
     else:
         text = str(value)
-    return neutralise(text)
+    return neutralise(_LONE_SURROGATE.sub(u'\ufffd', text))
 
 
 def _changes_by_row(changes):

@@ -100,3 +100,41 @@ def test_a_deeply_nested_previous_report_is_a_warning(tmp_path):
     with mock.patch('ansible.plugins.action.display') as display:
         result = run({'dest': str(tmp_path), 'formats': ['json']}, fleet_vars({'web1': 'ok'}), ('web1',))
     assert result['changes'] is None and 'nested too deeply' in str(display.warning.call_args)
+
+
+@pytest.mark.parametrize('value', [10 ** 400, float('inf'), float('nan')], ids=['huge', 'inf', 'nan'])
+def test_a_host_with_a_counter_out_of_range_is_malformed_not_the_fleet(tmp_path, value):
+    hostvars = fleet_vars({'web1': 'ok', 'web2': 'drift'})
+    hostvars['web1']['kerneltune_audit']['pressure'] = {'tw_usage': value}
+    result = run({'dest': str(tmp_path)}, hostvars, ('web1', 'web2'))
+    assert result['failed_hosts']['web1'].startswith('malformed audit result: pressure.tw_usage is not a counter')
+    assert result['host_status'] == {'web2': 'drift'}
+    assert sorted(os.listdir(str(tmp_path))) == ['.kerneltune-report.lock', 'report.csv', 'report.html',
+                                                 'report.json', 'report.junit.xml', 'report.prom']
+
+
+def test_a_lone_surrogate_is_written_to_the_csv_as_a_replacement_character(tmp_path):
+    hostvars = fleet_vars({'web1': 'drift'})
+    hostvars['web1']['kerneltune_audit']['sysctl']['net.core.somaxconn']['live'] = '\ud800'
+    result = run({'dest': str(tmp_path)}, hostvars, ('web1',))
+    assert result['host_status'] == {'web1': 'drift'}
+    assert u'\ufffd' in (tmp_path / 'report.csv').read_text(encoding='utf-8')
+
+
+def test_a_writer_that_fails_leaves_the_previous_report_set_whole(tmp_path):
+    run({'dest': str(tmp_path)}, fleet_vars({'web1': 'ok'}), ('web1',))
+    names = ['report.csv', 'report.html', 'report.json', 'report.junit.xml', 'report.prom']
+    before = dict((name, ((tmp_path / name).read_bytes(), os.stat(str(tmp_path / name)).st_ino)) for name in names)
+
+    def broken(report, out):
+        out.write(b'half')
+        raise OverflowError('int too large to convert to float')
+
+    with mock.patch.dict('ansible_collections.kerneltune.sysctl.plugins.action.audit_report.WRITERS',
+                         {'html': broken}):
+        with pytest.raises(AnsibleActionFail, match='cannot write the report file .*report.html: OverflowError: int '
+                                                    'too large to convert to float; no report file was changed'):
+            run({'dest': str(tmp_path), 'history': 0}, fleet_vars({'web1': 'drift'}), ('web1',))
+    after = dict((name, ((tmp_path / name).read_bytes(), os.stat(str(tmp_path / name)).st_ino)) for name in names)
+    assert after == before
+    assert sorted(os.listdir(str(tmp_path))) == ['.kerneltune-report.lock'] + names  # no temporary file is left
