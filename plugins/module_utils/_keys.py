@@ -18,11 +18,13 @@ from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import I
 
 PROC_SYS = '/proc/sys'
 
-# One path component: letters, digits and the characters interface and
-# device names use. Dots are allowed inside a component (eth0.100) but a
-# component may not be "." or "..". No whitespace, no "=", no control chars.
-_COMPONENT = re.compile(r'^[A-Za-z0-9_@:+.-]+\Z')
-_GLOB_COMPONENT = re.compile(r'^[A-Za-z0-9_@:+.*?!\[\]-]+\Z')
+# One path component: what Linux allows in an interface name (dev_valid_name: anything but "/", ":" and
+# whitespace; "~", "@", "+", "%", "#", non-ASCII ...), and ":" as before. Dots are allowed inside a component
+# (eth0.100) but a component may not be "." or ".." ("/" never reaches one: it is the other separator). Refused:
+# whitespace, control characters and "=" (the appliers split a line there: no file can name such a key), and the
+# glob characters "*", "?" and "[" unless globs are allowed.
+_COMPONENT = re.compile(r'^[^\s\x00-\x1f\x7f/=*?\[]+\Z')
+_GLOB_COMPONENT = re.compile(r'^[^\s\x00-\x1f\x7f/=]+\Z')
 _GLOB_CHARS = re.compile(r'[*?\[]')
 MAX_KEY_LENGTH = 256
 

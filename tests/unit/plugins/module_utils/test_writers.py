@@ -66,7 +66,7 @@ def test_cmdline_every_dot_is_a_separator():
 @pytest.mark.parametrize('text, problem', [
     ('sysctl.vm.swappiness', 'no value'),
     ('sysctl.vm.swappiness.=1', 'ends with a separator'),
-    ('sysctl.vm.sw$ppiness=1', 'not allowed'),
+    ('sysctl.vm.sw\x7fppiness=1', 'not allowed'),
 ])
 def test_cmdline_problems(text, problem):
     writes, problems = _writers.cmdline_writes(text, '6.1.0')
