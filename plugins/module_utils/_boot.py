@@ -53,6 +53,8 @@ def _systemd_writes(assignments, expand, exists):
     for item in assignments:
         existing = entries.get(item.target)
         if existing is not None and existing.value == item.value:
+            # the same value again keeps the first line's place and source; "-" on either one ignores a failure
+            entries[item.target] = existing._replace(ignore_failure=existing.ignore_failure or item.ignore_failure)
             continue
         entries.pop(item.target, None)
         entries[item.target] = item

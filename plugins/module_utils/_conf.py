@@ -58,8 +58,12 @@ _EOL_BIT = {'\x00': 1, '\n': 2, '\r': 4}
 
 
 def display(text):
-    """Latin-1 text of file bytes -> text for people (UTF-8 where it is)."""
-    return text.encode('latin-1').decode('utf-8', 'replace')
+    """Latin-1 text of file bytes -> text for people (UTF-8 where it is); text that is not Latin-1 (a caller
+    that passed decoded text) is shown as it is."""
+    try:
+        return text.encode('latin-1').decode('utf-8', 'replace')
+    except UnicodeEncodeError:
+        return text
 
 
 def _c_rstrip(text):

@@ -193,9 +193,8 @@ def test_exclusions_are_not_expanded():
     assert fake.patterns == []
 
 
-@pytest.mark.xfail(strict=True, reason='plugin bug: systemd-sysctl ORs ignore_failure when the same value comes again '
-                                       '(existing->ignore_failure || ignore_failure); _systemd_writes keeps the first')
 def test_systemd_same_value_again_ors_ignore_failure():
+    # systemd-sysctl: existing->ignore_failure = existing->ignore_failure || ignore_failure
     assert writes([(F1, 'vm.swappiness = 10\n-vm.swappiness = 10\n')], 'systemd') == [
         W('vm.swappiness', '10', F1 + ':1', True)]
 
