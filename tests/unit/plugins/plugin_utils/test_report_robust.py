@@ -10,7 +10,7 @@ import io
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.kerneltune.sysctl.plugins.action.audit_report import WRITERS, _classify
@@ -107,7 +107,10 @@ def _writers():
     return sorted(WRITERS.items())
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+# Text with lone surrogates too (a host's JSON may carry "\\ud800"), integers far beyond a float's range.
+TEXT = st.text(st.characters(blacklist_categories=()), max_size=20)
+NUMBER = st.integers(min_value=-10 ** 400, max_value=10 ** 400) | st.integers() | st.floats()
+JSON = st.recursive(st.none() | st.booleans() | NUMBER | TEXT,
                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
                     max_leaves=20)
 ENTRY = st.fixed_dictionaries({'status': st.sampled_from(['ok', 'drift', 'boot_drift', 'missing', '=1+1']) | JSON},
@@ -115,13 +118,18 @@ ENTRY = st.fixed_dictionaries({'status': st.sampled_from(['ok', 'drift', 'boot_d
                                                           'at_baseline', 'reason', 'error', 'reload')})
 RESULT = JSON | st.fixed_dictionaries({'sysctl': st.dictionaries(st.text(max_size=30), ENTRY | JSON, max_size=4) | JSON},
                                       optional={'summary': JSON, 'pressure': JSON | st.fixed_dictionaries(
-                                          {'verdict': st.dictionaries(st.text(max_size=10), JSON, max_size=3)}),
+                                          {'verdict': st.dictionaries(st.text(max_size=10), JSON, max_size=3)},
+                                          optional=dict((f, NUMBER | JSON) for f in ('tw_usage', 'time_wait',
+                                                                                     'tw_buckets', 'tw_overflows'))),
                                           'boot_applier': JSON, 'unreachable': st.booleans(), 'failed': JSON,
                                           'msg': JSON})
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(hosts=st.dictionaries(st.text(min_size=1, max_size=12), RESULT, max_size=5))
+@example(hosts={'huge': {'sysctl': GOOD, 'pressure': {'tw_usage': 10 ** 400, 'verdict': {'k': 'overflowed'}}},
+                'nan': {'sysctl': GOOD, 'pressure': {'tw_usage': float('nan')}},
+                'surrogate': {'sysctl': {'net.core.somaxconn': {'status': 'drift', 'live': '\ud800'}}}})
 def test_any_host_data_gives_a_report_and_every_file(tmp_path, hosts):
     """Arbitrary JSON per host: every host is reported (audited, unreachable or failed), every writer finishes."""
     hostvars = dict((host, {'kerneltune_audit': raw}) for host, raw in hosts.items())
