@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from unittest import mock
 
 import pytest
 
 from ansible.errors import AnsibleActionFail
 
-from test_audit_report import fleet_vars, run  # pylint: disable=import-error
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # ansible-test units imports tests as packages
+from test_audit_report import fleet_vars, run  # noqa: E402  # pylint: disable=import-error
 
 
 @pytest.fixture
