@@ -31,14 +31,13 @@ import time
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._atomic import replace
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import (
     ApplyError,
-    KernelRejectedError,
     SysctlError,
 )
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._host_files import under
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._safe_open import NotRegularFile, open_regular
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._keys import PROC_SYS
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._compare import same_value
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import live_or_none, write_live
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._apply_live import apply_live, live_left, restore_live
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._live import all_keys, live_or_none, write_live
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._tune import DROPIN_MODE
 
 LOCK_NAME = 'kerneltune-sysctl.lock'
@@ -195,6 +194,9 @@ class HostWriter(object):
     def read_live(self, key):
         return live_or_none(key, self.proc)
 
+    def all_keys(self):
+        return all_keys(self.proc)
+
     def replace(self, path, data, mode=None, label=None):
         write_atomic(path, data, mode, label)
 
@@ -212,56 +214,6 @@ class HostWriter(object):
 
     def rmdir(self, path):
         os.rmdir(path)
-
-
-def restore_live(keys, previous, writer):
-    """Write back the ``previous`` value of ``keys`` (reverse order; None: not written).
-
-    Returns ``[(key, the kernel's reason)]`` of the keys left changed: the
-    write back failed and the key does not read as before (a key the kernel
-    refused wholly, on a read-only mount, is unchanged).
-    """
-    left = []
-    for key in sorted(keys, reverse=True):
-        if previous.get(key) is None:
-            continue
-        try:
-            writer.write_live(key, previous[key])
-        except Exception as exc:  # pylint: disable=broad-except  # the other keys are still written back
-            try:
-                now = writer.read_live(key)
-            except Exception:  # pylint: disable=broad-except
-                now = None
-            if now is None or not same_value(now, previous[key]):
-                left.append((key, getattr(exc, 'reason', None) or '%s: %s' % (type(exc).__name__, exc)))
-    return left
-
-
-def apply_live(changes, previous, writer):
-    """Write ``changes`` ({key: value}) in key order; on a refusal, or any other failure, restore every key
-    attempted and raise ApplyError.
-
-    The refused key is written back too: the kernel stores the integers of
-    a multi-value key one by one, so a write it rejects half-way
-    (``net.ipv4.tcp_rmem = 8192 0 0`` keeps 8192) has already changed it.
-    """
-    attempted = []
-    try:
-        for key in sorted(changes):
-            attempted.append(key)
-            writer.write_live(key, changes[key])
-    except Exception as exc:  # pylint: disable=broad-except  # whatever failed, what was written goes back
-        left = restore_live(attempted, previous, writer)
-        if not isinstance(exc, KernelRejectedError):
-            exc = 'writing %s = %r failed: %s: %s' % (attempted[-1], changes[attempted[-1]], type(exc).__name__, exc)
-        if not left:
-            raise ApplyError('%s; values already written were restored, no file was changed' % exc)
-        raise ApplyError('%s; no file was changed, but restoring failed: %s' % (exc, _live_left(left, previous)),
-                         changed=True, left=[key for key, dummy in left])
-
-
-def _live_left(left, previous):
-    return '; '.join('%s is left changed (was %s: %s)' % (key, previous[key], reason) for key, reason in left)
 
 
 class Transaction(object):
@@ -348,7 +300,7 @@ def apply_plan(plan, writer, label=None):
     ``changed`` is True, and the message names what is left and where each
     original is kept, when a restore failed too.
     """
-    apply_live(plan.writes, plan.live, writer)
+    others = apply_live(plan.writes, plan.live, writer)
     transaction = Transaction(writer)
     directory = os.path.dirname(plan.path)
     created = None
@@ -368,11 +320,11 @@ def apply_plan(plan, writer, label=None):
                 writer.rmdir(created)
             except (IOError, OSError) as error:
                 left.append((created, 'the directory %s is left (%s)' % (created, _reason(error))))
-        live_left = restore_live(plan.writes, plan.live, writer)
-        if not left and not live_left:
+        keys_left = restore_live(plan.writes, plan.live, writer, others)
+        if not left and not keys_left:
             raise ApplyError('writing the sysctl files failed (%s); live values and files were restored' % exc)
         raise ApplyError('writing the sysctl files failed (%s); restoring failed too: %s' % (exc, '; '.join(
-            [words for dummy, words in left] + ([_live_left(live_left, plan.live)] if live_left else []))),
-            changed=True, left=[path for path, dummy in left] + [key for key, dummy in live_left], backups=kept)
+            [words for dummy, words in left] + ([live_left(keys_left, dict(plan.live, **others))] if keys_left else []))),
+            changed=True, left=[path for path, dummy in left] + [key for key, dummy in keys_left], backups=kept)
     return backups, ['could not remove %s, a copy of the drop-in before this run: %s' % (path, exc)
                      for path, exc in transaction.commit()]

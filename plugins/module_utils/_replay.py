@@ -50,6 +50,25 @@ def side_effects(key, old, new, keys):
     return effects
 
 
+def causes_side_effects(key):
+    """Whether writing ``key`` may change other keys (see side_effects)."""
+    return key in _CAUSES or bool(_STABLE_SECRET.match(key))
+
+
+_CAUSES = ('net.ipv4.ip_forward', 'net.ipv4.conf.all.forwarding', 'net.ipv6.conf.all.forwarding',
+           'net.ipv6.conf.all.disable_ipv6')
+
+
+def touched_by(changes, keys):
+    """The keys of ``keys``, besides those of ``changes`` ({key: value}), whatever writing them may change."""
+    touched = set()
+    for key in changes:
+        if causes_side_effects(key):
+            # any change: the keys do not depend on the values (old None never equals a value written)
+            touched.update(side_effects(key, None, changes[key], keys))
+    return sorted(touched - set(changes))
+
+
 # value: what the key reads back after the writes (None: no write took);
 # source: the write that set it; undecided: a reason or None; rejected:
 # "file:line: reason" of the writes the kernel refused; certain: no accepted

@@ -9,7 +9,8 @@ import os
 
 import pytest
 
-from ansible_collections.kerneltune.sysctl.plugins.module_utils._apply import HostWriter, apply_live, restore_live
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._apply import HostWriter
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._apply_live import apply_live, restore_live
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import ApplyError, KernelRejectedError
 
 TW = 'net.ipv4.tcp_max_tw_buckets'
@@ -61,7 +62,7 @@ PREVIOUS = {TW: '5000', SOMAXCONN: '4096', SYN: '1024', 'net.ipv4.tcp_fin_timeou
 
 def test_apply_live_writes_in_key_order():
     writer = FakeWriter()
-    assert apply_live(CHANGES, PREVIOUS, writer) is None
+    assert apply_live(CHANGES, PREVIOUS, writer) == {}
     assert writer.calls == [
         (SOMAXCONN, '8192'),
         ('net.ipv4.tcp_fin_timeout', '30'),
