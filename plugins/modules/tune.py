@@ -18,8 +18,10 @@ description:
   - All or nothing. Every key is checked to exist and be readable before anything changes (unknown keys fail with
     close matches suggested; a write-only key such as C(net.ipv4.route.flush) fails, naming it). Live values are
     written first; if the kernel rejects one, it and those already written are restored (the kernel may have
-    taken the first integers of a multi-value key before rejecting the rest), no file is touched, and the error
-    names the key and the kernel's reason.
+    taken the first integers of a multi-value key before rejecting the rest), and so are the keys the kernel
+    changed along with them (writing C(net.ipv4.ip_forward) sets every C(conf.*.forwarding) and
+    C(conf.all.accept_redirects)); no file is touched, and the error names the key and the kernel's reason.
+    Every key is read again after the restore; those that still differ are named, with C(changed=true).
   - Files are handled as bytes and replaced atomically; the drop-in is parsed back before it replaces the old one.
     A replaced file keeps its owner, mode, SELinux label, ACL and other extended attributes, as
     AnsibleModule.atomic_move keeps them; a new drop-in gets the SELinux context the policy gives its path.
