@@ -97,6 +97,11 @@ def _write(files, report):
     (_atomic.stage), with the mode the umask gives; only when every one was built are they renamed into place.
     A failure while building any leaves every earlier report file as it was, and is an AnsibleActionFail."""
     mode = 0o666 & ~_umask()
+    for path in files:
+        # rename(2) replaces a file, a symlink or a FIFO itself (never what a symlink points to), not a directory
+        if os.path.isdir(path) and not os.path.islink(path):
+            raise AnsibleActionFail('cannot write the report file %s: it is a directory; no report file was changed'
+                                    % path)
     staged = []
     try:
         for path, writer in files.items():

@@ -43,6 +43,10 @@ def merge(documents):
     for name, document in documents:
         if not isinstance(document, dict) or not isinstance(document.get('hosts'), dict):
             raise SliceError('%s is not a slice report of kerneltune.sysctl.audit_report' % name)
+        for field in ('profile', 'baseline_profile'):
+            if not isinstance(document.get(field), (str, type(None))):
+                raise SliceError('%s is not a slice report of kerneltune.sysctl.audit_report: its %s is %s, not a '
+                                 'profile name' % (name, field, type(document[field]).__name__))
         generated = document.get('generated')
         ordered.append((generated if isinstance(generated, str) else '', name, document))
     for generated, name, document in sorted(ordered, key=lambda item: (item[0], item[1])):

@@ -140,3 +140,25 @@ def test_a_writer_that_fails_leaves_the_previous_report_set_whole(tmp_path):
     after = dict((name, ((tmp_path / name).read_bytes(), os.stat(str(tmp_path / name)).st_ino)) for name in names)
     assert after == before
     assert sorted(os.listdir(str(tmp_path))) == ['.kerneltune-report.lock'] + names  # no temporary file is left
+
+
+def test_a_directory_in_place_of_a_report_file_leaves_the_previous_set_whole(tmp_path):
+    # found by test_audit_report_files_property: the rename failed after other report files were replaced
+    run({'dest': str(tmp_path)}, fleet_vars({'web1': 'ok'}), ('web1',))
+    os.unlink(str(tmp_path / 'report.json'))
+    (tmp_path / 'report.json').mkdir()
+    before = dict((name, (tmp_path / name).read_bytes()) for name in ('report.csv', 'report.html', 'report.prom'))
+    with mock.patch('ansible.plugins.action.display'):
+        with pytest.raises(AnsibleActionFail, match='cannot write the report file .*report.json: it is a directory; '
+                                                    'no report file was changed'):
+            run({'dest': str(tmp_path)}, fleet_vars({'web1': 'drift'}), ('web1',))
+    assert dict((name, (tmp_path / name).read_bytes()) for name in before) == before
+
+
+def test_a_slice_whose_profile_is_not_a_name_is_named(tmp_path):
+    # found by test_audit_report_files_property: a list as the profile raised TypeError (unhashable)
+    (tmp_path / 'slices').mkdir()
+    (tmp_path / 'slices' / 'slice-0123456789abcdef.json').write_text('{"hosts": {}, "profile": []}')
+    with pytest.raises(AnsibleActionFail, match='slice-0123456789abcdef.json is not a slice report of '
+                                                'kerneltune.sysctl.audit_report: its profile is list, not a profile'):
+        run({'dest': str(tmp_path), 'merge': True})
