@@ -100,6 +100,49 @@ step() {
         failed+=("$name")
     fi
 }
+# step_bg NAME COMMAND...: a step that runs in the background, its output kept until steps_wait prints it (in
+# the order started) and records whether it passed. For groups that mostly wait (on containers, on Ansible's
+# round trips), so that two of them share the 2 cores.
+kt_bg_pids=()
+kt_bg_names=()
+kt_bg_logs=()
+step_bg() {
+    local name=$1 log
+    shift
+    log=$(mktemp "$kt_guard/step.XXXXXX")
+    printf '
+==== %s: started in the background: %s
+' "$name" "$*"
+    (
+        start=$SECONDS
+        printf '
+==== %s: %s
+' "$name" "$*"
+        if "$@"; then
+            printf '==== %s: passed in %ds
+' "$name" $((SECONDS - start))
+        else
+            printf '==== %s: FAILED after %ds
+' "$name" $((SECONDS - start))
+            exit 1
+        fi
+    ) >"$log" 2>&1 &
+    kt_bg_pids+=("$!")
+    kt_bg_names+=("$name")
+    kt_bg_logs+=("$log")
+}
+steps_wait() {
+    local index
+    for index in "${!kt_bg_pids[@]}"; do
+        if ! wait "${kt_bg_pids[$index]}"; then
+            failed+=("${kt_bg_names[$index]}")
+        fi
+        cat "${kt_bg_logs[$index]}"
+    done
+    kt_bg_pids=()
+    kt_bg_names=()
+    kt_bg_logs=()
+}
 
 if wanted unit || wanted kernel || wanted molecule; then
     # The real tools the reports are read back with: promtool (Debian's prometheus package, unpacked into .build,
@@ -132,10 +175,12 @@ if wanted interpreters; then
         python -m pytest -q -p no:cacheprovider -rs -n 2 --dist loadgroup tests/integration/interpreters
 fi
 if wanted kernel; then
-    step "real-kernel integration tests (Debian 12: procps 4.0.2, systemd 252)" \
+    # The two suites side by side (their containers are named after the suite: _harness.suite_name).
+    step_bg "real-kernel integration tests (Debian 12: procps 4.0.2, systemd 252)" \
         python -m pytest -q -p no:cacheprovider -rs tests/integration/kernel tests/report
-    step "real-kernel integration tests (Debian 13: procps 4.0.4, systemd 257)" \
+    step_bg "real-kernel integration tests (Debian 13: procps 4.0.4, systemd 257)" \
         env KT_SUITE=trixie python -m pytest -q -p no:cacheprovider -rs tests/integration/kernel
+    steps_wait
 fi
 if wanted ssh; then
     step "ssh with sudo (become), with and without pipelining" \

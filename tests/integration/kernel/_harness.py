@@ -65,11 +65,17 @@ def default_suite():
     return os.environ.get('KT_SUITE') or 'bookworm'
 
 
+def suite_name(name):
+    """``name`` for a container of the kernel tests: with the suite, so that the suites' runs go side by side."""
+    return '%s-%s' % (name, default_suite())
+
+
 def start_container(name, flavour='alibaba', suite=None, repo=False, mounts=(), network=None):
     """Start a container (tests/containers/start.sh): ``suite`` picks the image (bookworm, trixie; default
     KT_SUITE, see default_suite()),
     ``repo`` bind-mounts this checkout read-only at /kt/ansible_collections/kerneltune/sysctl, ``mounts``
-    bind-mounts paths of this machine read-only at the same path, ``network`` joins a Podman network."""
+    bind-mounts paths of this machine read-only at the same path, ``network`` joins a Podman network.
+    Returns ``name``."""
     options = ['--suite', suite or default_suite()] + (['--repo'] if repo else [])
     for path in mounts:
         options += ['--mount', path]

@@ -76,8 +76,7 @@ def assert_persisted(host, keys, values):
 
 @pytest.fixture(scope='module')
 def unprivileged():
-    name = 'kt-al-unprivileged'
-    _harness.start_container(name, 'unprivileged')
+    name = _harness.start_container(_harness.suite_name('kt-al-unprivileged'), 'unprivileged')
     yield name
     _harness.remove_container(name)
 
@@ -90,8 +89,7 @@ def unpriv(unprivileged):
 
 @pytest.fixture(scope='module')
 def privileged():
-    name = 'kt-al-privileged'
-    _harness.start_container(name, 'alibaba')
+    name = _harness.start_container(_harness.suite_name('kt-al-privileged'), 'alibaba')
     live = _harness.read_sysctl(name, PROFILE)
     yield name, live
     _harness.remove_container(name)

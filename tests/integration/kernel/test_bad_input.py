@@ -234,8 +234,7 @@ def test_two_runs_at_once_do_not_corrupt_the_drop_in(host, tmp_path):
 
 
 def test_read_only_proc_sys_is_a_clear_error_or_persist_only():
-    name = 'kt-it-readonly'
-    _harness.start_container(name, 'unprivileged')
+    name = _harness.start_container(_harness.suite_name('kt-it-readonly'), 'unprivileged')
     try:
         before = fingerprint(name)
         result = tune(name, {'settings': {'net.core.somaxconn': 9000}, 'apply_live': True})

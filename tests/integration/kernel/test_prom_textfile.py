@@ -27,8 +27,7 @@ TEXTFILE = TEXTFILE_DIR + '/kerneltune_sysctl.prom'
 
 @pytest.fixture(scope='module')
 def host():
-    name = 'kt-prom-textfile'
-    _harness.start_container(name, 'alibaba')
+    name = _harness.start_container(_harness.suite_name('kt-prom-textfile'), 'alibaba')
     yield name
     _harness.remove_container(name)
 

@@ -36,8 +36,7 @@ NET_VALUES = "sysctl -a 2>/dev/null | grep '^net\\.' | grep -v -e '^net.netfilte
 
 @pytest.fixture(scope='module')
 def host():
-    name = 'kt-it-rollback-side-effects'
-    _harness.start_container(name, 'alibaba', repo=True, mounts=[SITE])
+    name = _harness.start_container(_harness.suite_name('kt-it-rollback-side-effects'), 'alibaba', repo=True, mounts=[SITE])
     yield name
     _harness.remove_container(name)
 
