@@ -1,12 +1,13 @@
 """The boot tests' harness: per Debian release one VM (tests/boot/_vm.py) and a sequence of stages on it.
 
 A stage places a configuration with ansible-playbook over SSH as kt with sudo
-(become), as fleets do, then, in one play: reads which keys the host's
+(become), as fleets do, then, in the same play: reads which keys the host's
 configuration sets and their live values (_probe.py), runs the audit module
 kerneltune.sysctl.audit in check mode with ``expect`` = those keys at their live
-values, reboots for real (ansible.builtin.reboot), waits until the boot has
-finished (systemd, udev, tuned), reads the keys again and audits again. The
-results go to the work directory as JSON; test_boot.py compares them.
+values; the VM reboots for real (systemctl reboot, _vm.VM.reboot); a second
+play waits until the boot has finished (systemd, udev, tuned), reads the keys
+again and audits again. The results go to the work directory as JSON;
+test_boot.py compares them.
 
 Stages of a release, in order (each stage starts from what the one before left; the VM keeps its first
 command line):
@@ -32,6 +33,7 @@ import tempfile
 import time
 
 import _vm
+from _plays import STAGE_AFTER, STAGE_BEFORE
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, '..', '..'))
@@ -153,63 +155,6 @@ def stage_of(config):
     raise KeyError(config)
 
 
-def _probe_and_audit(when):
-    """The tasks that read the configuration's keys with their live values (_probe.py) and audit them, registered
-    as kt_probe_WHEN and kt_audit_WHEN."""
-    return [
-        {'name': 'Keys and live values %s the boot' % when,
-         'ansible.builtin.script': {'cmd': '{{ kt.probe }} {{ kt.extra }}', 'executable': '/usr/bin/python3'},
-         'register': 'kt_probe_%s' % when, 'changed_when': False},
-        {'name': 'Audit %s the boot' % when,
-         'kerneltune.sysctl.audit': {'expect': '{{ (kt_probe_%s.stdout | from_json).expect }}' % when,
-                                     'pressure': False},
-         'check_mode': True, 'register': 'kt_audit_%s' % when},
-    ]
-
-
-# The play of a stage. Variables: kt (the stage, from a JSON file).
-STAGE_PLAY = [{
-    'name': 'kerneltune boot test stage',
-    'hosts': 'vm',
-    'gather_facts': False,
-    'become': True,
-    'tasks': [
-        {'name': 'Remove files', 'ansible.builtin.command': {'argv': "{{ ['rm', '-f', '--'] + kt.remove }}"},
-         'when': 'kt.remove | length > 0'},
-        # The stage's files in one archive: one copy and one unpack instead of a module run per file (each costs
-        # seconds on an emulated CPU). Owned by root, mode 0644; missing directories 0755, existing ones kept.
-        {'name': 'Files (one archive)', 'ansible.builtin.copy': {'src': '{{ kt.archive }}',
-                                                                 'dest': '/root/kt-stage.tar', 'mode': '0600'},
-         'when': 'kt.archive | length > 0'},
-        {'name': 'Unpack the files', 'when': 'kt.archive | length > 0',
-         'ansible.builtin.command': {'argv': ['tar', '-xf', '/root/kt-stage.tar', '-C', '/', '--no-same-owner',
-                                              '--no-overwrite-dir', '--remove-files']}},
-        {'name': 'Commands', 'ansible.builtin.shell': '{{ item }}', 'loop': '{{ kt.commands }}'},
-    ] + _probe_and_audit('before') + [
-        {'name': 'Save', 'become': False, 'delegate_to': 'localhost', 'check_mode': False,
-         'ansible.builtin.copy': {'content': '{{ {"probe": kt_probe_before.stdout | from_json, '
-                                             '"audit": kt_audit_before} | to_json }}',
-                                  'dest': '{{ kt.out }}/before.json', 'mode': '0600'}},
-        {'name': 'Commands right before the reboot', 'ansible.builtin.shell': '{{ item }}',
-         'loop': '{{ kt.before_reboot }}'},
-        # connect_timeout: while the guest boots, QEMU's port forward accepts the connection and nothing answers;
-        # without it each try waits for Ansible's timeout (30 s here) before the next one.
-        {'name': 'Reboot', 'ansible.builtin.reboot': {'reboot_timeout': 1500, 'connect_timeout': 5}},
-        {'name': 'Wait until the boot has finished (systemd, udev, tuned)',
-         'ansible.builtin.shell': 'systemctl is-system-running --wait || true; udevadm settle; {{ kt.settle }}',
-         'changed_when': False},
-    ] + _probe_and_audit('after') + [
-        {'name': 'Audits of the stage',
-         'kerneltune.sysctl.audit': '{{ item }}', 'check_mode': True, 'loop': '{{ kt.checks }}',
-         'register': 'kt_checks'},
-        {'name': 'Save', 'become': False, 'delegate_to': 'localhost', 'check_mode': False,
-         'ansible.builtin.copy': {'content': '{{ {"probe": kt_probe_after.stdout | from_json, '
-                                             '"audit": kt_audit_after, "checks": kt_checks.results} | to_json }}',
-                                  'dest': '{{ kt.out }}/after.json', 'mode': '0600'}},
-    ],
-}]
-
-
 class StageFailed(Exception):
     pass
 
@@ -264,11 +209,15 @@ class Release(object):
         self.slowest.extend(match.groups() for match in re.finditer(r'(?m)^(.+?) -{3,} (\d+\.\d+)s$', recap))
         return out
 
-    def close(self):
+    def _close_masters(self):
+        """End Ansible's SSH master connections (ControlPersist) to the VM."""
         if os.path.isdir(self.control_dir):
             for name in os.listdir(self.control_dir):
                 _harness.run('ssh', '-o', 'ControlPath=%s' % os.path.join(self.control_dir, name), '-O', 'exit',
                              'kt-boot-control', check=False)
+
+    def close(self):
+        self._close_masters()
         self.vm.kill()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -364,10 +313,14 @@ class Release(object):
         spec['probe'] = os.path.join(HERE, '_probe.py')
         spec['extra'] = base64.b64encode(json.dumps({'extra': spec['extra']}).encode('utf-8')).decode('ascii')
         spec['out'] = out
-        play = self._write_play(out, 'stage', STAGE_PLAY)
-        self._timed('stage %s: place, audit, reboot, audit' % name, self.playbook, play, {'kt': spec}, True)
+        play = self._write_play(out, 'before', STAGE_BEFORE)
+        self._timed('stage %s: place, audit' % name, self.playbook, play, {'kt': spec}, True)
         with open(os.path.join(out, 'before.json')) as handle:
             before = json.load(handle)
+        self._timed('reboot', self.vm.reboot, before['probe']['boot_id'])
+        self._close_masters()  # their connections went with the boot before
+        play = self._write_play(out, 'after', STAGE_AFTER)
+        self._timed('stage %s: wait, audit' % name, self.playbook, play, {'kt': spec}, True)
         with open(os.path.join(out, 'after.json')) as handle:
             after = json.load(handle)
         if before['probe']['boot_id'] == after['probe']['boot_id']:

@@ -95,7 +95,7 @@ class VM(object):
         self.proc = None
         self.port = None
         self.cmdline = None
-        self.boots = []  # (command line, seconds from QEMU's start to SSH)
+        self.boots = []  # (command line, seconds from QEMU's start or the reboot to SSH)
         # ssh refuses a private key others can read: a copy of the image's, mode 0600, in the work directory.
         shutil.copyfile(os.path.join(image, 'id_ed25519'), self.key)
         os.chmod(self.key, 0o600)
@@ -137,7 +137,10 @@ class VM(object):
             break
         self.wait_ssh(started)
 
-    def wait_ssh(self, started):
+    def wait_ssh(self, started, other_than=None):
+        """Wait until kt logs in with sudo, to a boot whose boot_id is not ``other_than`` (the one before a
+        reboot); return that boot_id. Tried every second; a try waits 3 s for sshd's banner at most (while the
+        guest boots, QEMU's port forward accepts the connection and nothing answers)."""
         deadline = started + self.boot_timeout
         last = None
         while True:
@@ -146,10 +149,12 @@ class VM(object):
                 raise VMError('QEMU exited (%s) before SSH came up: %s\n%s'
                               % (self.proc.returncode, output[-2000:], self.serial_tail()))
             try:
-                result = self.ssh('sudo -n true', check=False, timeout=20, connect_timeout=5)
-                if result.returncode == 0:
+                result = self.ssh('sudo -n cat /proc/sys/kernel/random/boot_id', check=False, timeout=20,
+                                  connect_timeout=3)
+                boot_id = result.stdout.strip()
+                if result.returncode == 0 and boot_id and boot_id != other_than:
                     self.boots.append((self.cmdline, time.time() - started))
-                    return
+                    return boot_id
                 last = (result.stdout + result.stderr).strip()
             except subprocess.TimeoutExpired:
                 last = 'ssh timed out'
@@ -171,6 +176,17 @@ class VM(object):
             raise VMError('ssh %r failed (%d): %s %s' % (command, result.returncode, result.stdout[-2000:],
                                                          result.stderr[-2000:]))
         return result
+
+    def reboot(self, boot_id):
+        """Reboot the guest (systemctl reboot, as root) and wait until kt logs in to the next boot; return
+        the seconds that took. ``boot_id``: the boot's before (read by the caller, who may have rebooted it)."""
+        started = time.time()
+        with open(self.serial, 'a') as handle:
+            handle.write('\n==== kt-boot: reboot (boot %s)\n' % boot_id)
+        # the reboot cuts the connection: its status does not matter, the next boot_id does
+        self.ssh('sudo -n systemctl reboot', check=False, timeout=60, connect_timeout=5)
+        self.wait_ssh(started, other_than=boot_id)
+        return time.time() - started
 
     def kernel_release(self):
         return self.ssh('uname -r').stdout.strip()
