@@ -27,6 +27,11 @@ version=${1:-}
 if [ -n "$version" ]; then
     venv=$(core_venv "$version")
     export PATH="$venv/bin:$PATH"
+    # A home of its own (ansible-test's venvs and caches, pip's cache): scripts/test.sh runs the releases side by
+    # side, and ansible-test does not lock what it creates there.
+    HOME=$root/.build/home-core-$version
+    export HOME
+    mkdir -p "$HOME"
 fi
 dest=$(mktemp -d /tmp/kt-ansible-test.XXXXXX)
 trap 'rm -rf "$dest"' EXIT
