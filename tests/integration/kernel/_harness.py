@@ -6,9 +6,11 @@ Modules run through ansible-playbook's containers.podman connection, as a
 user would run them.
 """
 
+import atexit
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -128,9 +130,20 @@ def write_sysctl(container, values):
         run('podman', 'exec', container, '/bin/sh', '-c', 'printf "%s\\n" "$1" > "$2"', 'w', str(value), path)
 
 
+_SCRATCH = []
+
+
+def scratch():
+    """This process's temporary directory for inventories and plays, removed when it exits."""
+    if not _SCRATCH:
+        _SCRATCH.append(tempfile.mkdtemp(prefix='kt-harness-'))
+        atexit.register(shutil.rmtree, _SCRATCH[0], True)
+    return _SCRATCH[0]
+
+
 def inventory(hosts, extra=''):
     """Write an INI inventory of containers; return its path."""
-    handle = tempfile.NamedTemporaryFile('w', suffix='.ini', delete=False)
+    handle = tempfile.NamedTemporaryFile('w', suffix='.ini', delete=False, dir=scratch())
     with handle:
         handle.write('[fleet]\n')
         for host in hosts:
@@ -165,7 +178,7 @@ def module(container, name, args, check=False, expect_failed=False):
                    'ansible.builtin.copy': {'content': '{{ kt_result | to_json }}', 'dest': '{{ kt_out }}'},
                    'check_mode': False}],
     }]
-    workdir = tempfile.mkdtemp(prefix='kt-module-')
+    workdir = tempfile.mkdtemp(prefix='kt-module-', dir=scratch())
     play_path = os.path.join(workdir, 'play.yml')
     out = os.path.join(workdir, 'result.json')
     with open(play_path, 'w') as handle:
