@@ -170,8 +170,11 @@ class VM(object):
 
     def ssh(self, command, check=True, timeout=300, connect_timeout=10):
         """Run a shell command in the VM as kt; return CompletedProcess (text)."""
-        result = subprocess.run(self.ssh_argv(connect_timeout) + [command], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, universal_newlines=True, timeout=timeout, check=False)
+        # stdin /dev/null: an ssh whose connection a reboot cuts leaves the standard input it was given in
+        # non-blocking mode, and the next ansible-playbook that inherits it refuses to run
+        result = subprocess.run(self.ssh_argv(connect_timeout) + [command], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                                timeout=timeout, check=False)
         if check and result.returncode != 0:
             raise VMError('ssh %r failed (%d): %s %s' % (command, result.returncode, result.stdout[-2000:],
                                                          result.stderr[-2000:]))

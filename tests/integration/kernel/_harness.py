@@ -162,7 +162,8 @@ def playbook(path, inventory_path, extra_vars=None, check=False, diff=False, exp
         argv.append('--check')
     if diff:
         argv.append('--diff')
-    result = run(*argv, check=False, env=env)
+    # stdin /dev/null: Ansible refuses a non-blocking one, which an ssh cut off by a reboot can leave behind
+    result = run(*argv, check=False, env=env, stdin=subprocess.DEVNULL)
     if expect_rc is not None and result.returncode != expect_rc:
         raise AssertionError('ansible-playbook %s: rc %d, expected %d\n%s\n%s'
                              % (path, result.returncode, expect_rc, result.stdout[-6000:], result.stderr[-3000:]))
