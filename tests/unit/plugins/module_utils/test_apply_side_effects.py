@@ -21,6 +21,7 @@ from hypothesis import given, settings, strategies as st
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._apply import HostWriter, apply_plan
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._apply_live import apply_live
 from ansible_collections.kerneltune.sysctl.plugins.module_utils._errors import ApplyError, KernelRejectedError
+from ansible_collections.kerneltune.sysctl.plugins.module_utils._replay import causes_side_effects, side_effects
 
 FORWARD = 'net.ipv4.ip_forward'
 DEVICES = ('all', 'default', 'lo', 'eth0')
@@ -190,3 +191,17 @@ def test_a_failure_at_any_write_leaves_the_host_as_before_or_names_what_differs(
         assert exc.changed is bool(differ)
     else:
         assert fail_at > len(plan)  # no write failed
+
+
+# Every key some rule of side_effects names, and neighbours that name none.
+CANDIDATES = ['net.ipv4.ip_forward', 'net.ipv4.conf.all.forwarding', 'net.ipv4.conf.default.forwarding',
+              'net.ipv4.conf.lo.forwarding', 'net.ipv4.conf.all.accept_redirects', 'net.ipv6.conf.all.forwarding',
+              'net.ipv6.conf.lo.forwarding', 'net.ipv6.conf.all.disable_ipv6', 'net.ipv6.conf.lo.disable_ipv6',
+              'net.ipv6.conf.lo.stable_secret', 'net.ipv6.conf.lo.addr_gen_mode', 'net.core.somaxconn']
+
+
+@pytest.mark.parametrize('key', CANDIDATES)
+def test_causes_side_effects_agrees_with_side_effects(key):
+    # apply_live reads the other keys only for a key causes_side_effects names: it must name every key side_effects
+    # gives effects for, or a rollback would miss them
+    assert causes_side_effects(key) is bool(side_effects(key, '0', '1', CANDIDATES))
